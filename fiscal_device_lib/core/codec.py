@@ -1,0 +1,145 @@
+"""Neutral documents to and from plain JSON (the ``receipt`` command's file format, Odoo's log).
+
+Decoding is strict: unknown fields, wrong types and bad enum values are reported with their
+place (``line 2: quantity must be a number, not 'x'``), never silently dropped.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import types
+import typing
+from datetime import datetime
+from decimal import Decimal
+
+from .documents import CashOperation, Receipt, TextLine
+from .errors import ValidationError
+from .money import to_decimal
+
+# How a list field's items are named in messages: "line 2", "payment 1".
+ITEM_LABELS = {
+    "lines": "line",
+    "payments": "payment",
+    "text_before_payment": "text before payment",
+    "text_after_payment": "text after payment",
+}
+
+
+def _label(path: str, name: str) -> str:
+    return f"{path}: {name}" if path else name
+
+
+def _decode(value: object, hint: object, where: str) -> object:
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        options = [a for a in typing.get_args(hint) if a is not type(None)]
+        if value is None:
+            return None
+        return _decode(value, options[0], where)
+    if origin is list:
+        raise AssertionError("lists are decoded by _decode_list")
+    if dataclasses.is_dataclass(hint):
+        if hint is TextLine and isinstance(value, str):
+            return TextLine(text=value)
+        return _decode_object(value, hint, where)
+    if hint is Decimal:
+        return to_decimal(value, where)
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            raise ValueError(f"{where} must be a whole number, not {value!r}")
+        try:
+            return int(value)
+        except ValueError:
+            raise ValueError(f"{where} must be a whole number, not {value!r}") from None
+    if hint is str:
+        if not isinstance(value, str):
+            raise ValueError(f"{where} must be text, not {value!r}")
+        return value
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise ValueError(f"{where} must be true or false, not {value!r}")
+        return value
+    if hint is datetime:
+        try:
+            return datetime.fromisoformat(str(value))
+        except ValueError:
+            raise ValueError(f"{where} must be a date-time like 2026-11-21T10:30:00") from None
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        try:
+            return hint(value)
+        except ValueError:
+            allowed = ", ".join(str(m.value) for m in hint)
+            raise ValueError(f"{where} {value!r} is not one of {allowed}") from None
+    raise AssertionError(f"no decoder for {hint!r}")
+
+
+def _decode_object(data: object, cls: type, path: str) -> object:
+    if not isinstance(data, dict):
+        raise ValidationError(f"{path or 'document'} must be an object")
+    hints = typing.get_type_hints(cls)
+    known = {f.name: f for f in dataclasses.fields(cls)}
+    problems = [f"{_label(path, key)}: unknown field" for key in data if key not in known]
+    values = {}
+    for name, fld in known.items():
+        where = _label(path, name.replace("_", " "))
+        if name not in data:
+            if fld.default is dataclasses.MISSING and fld.default_factory is dataclasses.MISSING:
+                problems.append(f"{where} is required")
+            continue
+        try:
+            if typing.get_origin(hints[name]) is list:
+                values[name] = _decode_list(data[name], hints[name], name, path)
+            else:
+                values[name] = _decode(data[name], hints[name], where)
+        except ValidationError as error:
+            problems += error.problems
+        except ValueError as error:
+            problems.append(str(error))
+    if problems:
+        raise ValidationError(problems)
+    return cls(**values)
+
+
+def _decode_list(value: object, hint: object, name: str, path: str) -> list:
+    if not isinstance(value, list):
+        raise ValueError(f"{_label(path, name.replace('_', ' '))} must be a list")
+    (item_hint,) = typing.get_args(hint)
+    label = ITEM_LABELS.get(name, name.replace("_", " "))
+    problems, items = [], []
+    for index, item in enumerate(value, start=1):
+        try:
+            items.append(_decode(item, item_hint, f"{label} {index}"))
+        except ValidationError as error:
+            problems += error.problems
+        except ValueError as error:
+            problems.append(str(error))
+    if problems:
+        raise ValidationError(problems)
+    return items
+
+
+def receipt_from_dict(data: object) -> Receipt:
+    """Build a ``Receipt`` from JSON data, or raise ``ValidationError`` naming each bad field."""
+    return typing.cast(Receipt, _decode_object(data, Receipt, ""))
+
+
+def cash_operation_from_dict(data: object) -> CashOperation:
+    return typing.cast(CashOperation, _decode_object(data, CashOperation, ""))
+
+
+def to_jsonable(value: object) -> object:
+    """Dataclasses, enums, Decimals and datetimes as plain JSON values (money as strings)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_jsonable(v) for v in value]
+    return value

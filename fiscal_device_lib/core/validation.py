@@ -1,0 +1,172 @@
+"""Checks a document before anything reaches a device; every message names its field and line."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from .documents import Buyer, CashOperation, CodeKind, IdentType, Line, PaymentKind, Receipt
+from .errors import ValidationError
+from .money import HUNDRED, has_more_places, money_text
+
+MAX_UUID_LENGTH = 64
+BUYER_IDENT_DIGITS = {IdentType.BULSTAT: (9, 13), IdentType.EGN: (10,), IdentType.LNCH: (10,)}
+
+
+def ean_is_valid(code: str, length: int) -> bool:
+    if len(code) != length or not code.isdigit():
+        return False
+    digits = [int(c) for c in code]
+    # EAN weights alternate 3 and 1 from the right, check digit excluded
+    body = sum(d * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(digits[:-1])))
+    return (10 - body % 10) % 10 == digits[-1]
+
+
+def _check_positive(problems: list[str], where: str, label: str, value: Decimal, places: int):
+    if value <= 0:
+        problems.append(f"{where}{label} must be greater than 0")
+    elif has_more_places(value, places):
+        problems.append(f"{where}{label} has more than {places} decimals ({value})")
+
+
+def line_problems(line: Line, where: str) -> list[str]:
+    problems: list[str] = []
+    if not line.name.strip():
+        problems.append(f"{where}name must not be empty")
+    _check_positive(problems, where, "quantity", line.quantity, 3)
+    _check_positive(problems, where, "unit price", line.unit_price, 2)
+    if line.vat_class in (None, "") and line.department is None:
+        problems.append(f"{where}VAT class is missing (map the line's tax to a device VAT class)")
+    if line.department is not None and line.department < 0:
+        problems.append(f"{where}department must not be negative")
+    adjustments = [
+        (name, value)
+        for name, value in (
+            ("discount amount", line.discount_amount),
+            ("discount percent", line.discount_percent),
+            ("surcharge amount", line.surcharge_amount),
+            ("surcharge percent", line.surcharge_percent),
+        )
+        if value
+    ]
+    for name, value in adjustments:
+        if value < 0:
+            problems.append(f"{where}{name} must not be negative")
+        elif name.endswith("amount") and has_more_places(value, 2):
+            problems.append(f"{where}{name} has more than 2 decimals ({value})")
+    if line.discount_percent and line.discount_percent > HUNDRED:
+        problems.append(f"{where}discount percent must not exceed 100")
+    if (line.discount_amount or line.discount_percent) and (
+        line.surcharge_amount or line.surcharge_percent
+    ):
+        problems.append(f"{where}give either a discount or a surcharge, not both")
+    if not problems and line.total <= 0:
+        problems.append(
+            f"{where}total after discount must be greater than 0 (it is {money_text(line.total)})"
+        )
+    if line.purchase_price is not None and line.purchase_price < 0:
+        problems.append(f"{where}purchase price must not be negative")
+    ean_length = {CodeKind.EAN8: 8, CodeKind.EAN13: 13}.get(line.code_kind)
+    if ean_length and not ean_is_valid(line.code, ean_length):
+        problems.append(f"{where}code {line.code!r} is not a valid EAN-{ean_length} barcode")
+    if any(not code.strip() for code in line.marking_codes):
+        problems.append(f"{where}marking codes must not be empty")
+    return problems
+
+
+def buyer_problems(buyer: Buyer) -> list[str]:
+    problems = [
+        f"buyer: {label} must not be empty"
+        for label, value in (
+            ("identification number", buyer.ident_number),
+            ("name", buyer.name),
+            ("address", buyer.address),
+            ("city", buyer.city),
+        )
+        if not value.strip()
+    ]
+    lengths = BUYER_IDENT_DIGITS.get(buyer.ident_type)
+    number = buyer.ident_number.strip()
+    if number and lengths and not (number.isdigit() and len(number) in lengths):
+        digits = " or ".join(str(n) for n in lengths)
+        problems.append(f"buyer: {buyer.ident_type.value} must be {digits} digits, not {number!r}")
+    return problems
+
+
+def totals_problems(receipt: Receipt) -> list[str]:
+    total, paid = receipt.total, receipt.paid
+    if paid < total:
+        return [f"payments: {money_text(paid)} paid is less than the total {money_text(total)}"]
+    cash = receipt.amount_by_kind(PaymentKind.CASH)
+    if paid - total > cash:
+        return [
+            f"payments: {money_text(paid - total)} paid above the total {money_text(total)}, "
+            f"but only cash may exceed it (cash paid {money_text(cash)})"
+        ]
+    return []
+
+
+def receipt_problems(receipt: Receipt) -> list[str]:
+    problems: list[str] = []
+    if not receipt.uuid.strip():
+        problems.append("uuid must not be empty (it is what makes a retry safe)")
+    elif len(receipt.uuid) > MAX_UUID_LENGTH:
+        problems.append(f"uuid must not be longer than {MAX_UUID_LENGTH} characters")
+    if not receipt.operator.name.strip():
+        problems.append("operator: name must not be empty")
+    if receipt.operator.number <= 0:
+        problems.append("operator: number must be greater than 0")
+    if not receipt.lines:
+        problems.append("lines: a receipt needs at least one line")
+    for index, line in enumerate(receipt.lines, start=1):
+        problems += line_problems(line, f"line {index}: ")
+    if not receipt.payments:
+        problems.append("payments: at least one payment is needed")
+    for index, payment in enumerate(receipt.payments, start=1):
+        _check_positive(problems, f"payment {index}: ", "amount", payment.amount, 2)
+    storno = receipt.storno
+    if storno is not None and not (
+        storno.parent_document_id or (storno.fiscal_memory_number and storno.receipt_number)
+    ):
+        problems.append(
+            "storno: the original document is not referenced "
+            "(parent document id, or fiscal memory number and receipt number)"
+        )
+    if storno is not None and storno.receipt_number is not None and storno.receipt_number <= 0:
+        problems.append("storno: receipt number must be greater than 0")
+    if receipt.buyer is not None:
+        problems += buyer_problems(receipt.buyer)
+    for label, texts in (
+        ("text before payment", receipt.text_before_payment),
+        ("text after payment", receipt.text_after_payment),
+    ):
+        problems += [
+            f"{label} {index}: text must not be empty"
+            for index, text in enumerate(texts, start=1)
+            if not text.text.strip()
+        ]
+    if not problems:
+        problems += totals_problems(receipt)
+    return problems
+
+
+def validate_receipt(receipt: Receipt) -> Receipt:
+    """Raise ``ValidationError`` listing every problem, or return the receipt unchanged."""
+    problems = receipt_problems(receipt)
+    if problems:
+        raise ValidationError(problems)
+    return receipt
+
+
+def validate_cash_operation(operation: CashOperation) -> CashOperation:
+    problems: list[str] = []
+    if not operation.uuid.strip():
+        problems.append("uuid must not be empty (it is what makes a retry safe)")
+    if operation.amount == 0:
+        problems.append("amount must not be zero (positive puts cash in, negative takes it out)")
+    elif has_more_places(operation.amount, 2):
+        problems.append(f"amount has more than 2 decimals ({operation.amount})")
+    if not operation.operator.name.strip():
+        problems.append("operator: name must not be empty")
+    if problems:
+        raise ValidationError(problems)
+    return operation

@@ -1,0 +1,189 @@
+"""``fiscal-device demo``: one trading day per device family on its built-in emulator.
+
+Runs through the same driver interface the Odoo addon uses: open shift, sales with mixed payments,
+a storno of an earlier sale, cash in and out, X report, Z report; prints each document.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TextIO
+
+from .core.documents import (
+    CashOperation,
+    FiscalResult,
+    Line,
+    Operator,
+    Payment,
+    PaymentKind,
+    Receipt,
+    ReportResult,
+    StornoReason,
+    StornoReference,
+)
+from .core.interface import Capability, FiscalDevice
+from .core.money import money_text
+from .core.validation import validate_cash_operation, validate_receipt
+from .families import DemoProfile, DeviceFamily, families
+
+
+@dataclass
+class DayLog:
+    family: str
+    documents: list[tuple[str, FiscalResult]] = field(default_factory=list)
+    reports: list[tuple[str, ReportResult]] = field(default_factory=list)
+
+
+def new_uuid() -> str:
+    return str(uuid.uuid4())
+
+
+def storno_reference(result: FiscalResult, reason: StornoReason) -> StornoReference:
+    """Everything either device needs to storno ``result`` later (what Odoo stores too)."""
+    return StornoReference(
+        reason=reason,
+        parent_document_id=result.document_id,
+        fiscal_memory_number=result.fiscal_memory_number,
+        receipt_number=result.document_number,
+        receipt_datetime=result.issued_at,
+    )
+
+
+def day_receipts(profile: DemoProfile, operator: Operator) -> Iterator[tuple[str, Receipt]]:
+    def line(name: str, quantity: str, price: str, vat: str, **extra) -> Line:
+        return Line(
+            name=name,
+            quantity=Decimal(quantity),
+            unit_price=Decimal(price),
+            vat_class=vat,
+            unit=profile.unit_piece,
+            **extra,
+        )
+
+    yield (
+        "sale, cash + card",
+        Receipt(
+            uuid=new_uuid(),
+            operator=operator,
+            currency=profile.currency,
+            lines=[
+                line("Çay Azərçay 100 g", "2", "3.40", profile.vat_standard),
+                line("Хляб ръжен", "1", "2.15", profile.vat_reduced),
+            ],
+            payments=[
+                Payment(PaymentKind.CASH, Decimal("5.00")),
+                Payment(PaymentKind.CARD, Decimal("3.95")),
+            ],
+        ),
+    )
+    yield (
+        "sale, cash with change",
+        Receipt(
+            uuid=new_uuid(),
+            operator=operator,
+            currency=profile.currency,
+            lines=[
+                line("Coffee beans 1 kg", "1", "24.90", profile.vat_standard),
+                line(
+                    "Mug",
+                    "3",
+                    "4.50",
+                    profile.vat_standard,
+                    discount_amount=Decimal("1.50"),
+                ),
+            ],
+            payments=[Payment(PaymentKind.CASH, Decimal("50.00"))],
+        ),
+    )
+
+
+def run_day(device: FiscalDevice, device_family: DeviceFamily, out: TextIO) -> DayLog:
+    """One trading day on ``device``; raises the first ``FiscalError`` a step meets."""
+    log = DayLog(device_family.name)
+    operator = Operator(name="Demo Cashier", number=1)
+    info = device.info()
+    print(f"\n== {device_family.title}: {info.model} serial {info.serial_number}", file=out)
+    if device.supports(Capability.OPEN_SHIFT) and not device.shift_state().is_open:
+        device.open_shift(operator)
+        print("   shift opened", file=out)
+    sales = []
+    for label, receipt in day_receipts(device_family.demo, operator):
+        result = device.fiscalize(validate_receipt(receipt))
+        log.documents.append((label, result))
+        sales.append((receipt, result))
+    first_receipt, first_result = sales[0]
+    storno = Receipt(
+        uuid=new_uuid(),
+        operator=operator,
+        currency=device_family.demo.currency,
+        lines=first_receipt.lines[:1],
+        payments=[Payment(PaymentKind.CASH, first_receipt.lines[0].total)],
+        storno=storno_reference(first_result, StornoReason.GOODS_RETURN),
+    )
+    log.documents.append(("storno of the first sale", device.fiscalize(validate_receipt(storno))))
+    for label, amount in (("cash in", "100.00"), ("cash out", "-30.00")):
+        operation = CashOperation(uuid=new_uuid(), amount=Decimal(amount), operator=operator)
+        log.documents.append((label, device.cash_in_out(validate_cash_operation(operation))))
+    log.reports.append(("X report", device.x_report(operator)))
+    log.reports.append(("Z report", device.z_report(operator, uuid=new_uuid())))
+    print_day(log, out)
+    return log
+
+
+def print_day(log: DayLog, out: TextIO) -> None:
+    header = f"   {'document':<26} {'fiscal id':<14} {'number':>7} {'total':>9}  QR"
+    print(header, file=out)
+    print("   " + "-" * (len(header) + 20), file=out)
+    for label, result in log.documents:
+        total = money_text(result.total) if result.total is not None else ""
+        number = "" if result.document_number is None else str(result.document_number)
+        qr = result.qr_link or result.qr_payload
+        print(
+            f"   {label:<26} {result.short_document_id:<14} {number:>7} {total:>9}  {qr}",
+            file=out,
+        )
+    for label, report in log.reports:
+        number = f" no. {report.number}" if report.number is not None else ""
+        print(f"\n   {label}{number}", file=out)
+        for name, value in report.totals.items():
+            shown = money_text(value) if isinstance(value, Decimal) else str(value)
+            print(f"     {name:<34} {shown:>12}", file=out)
+        for vat_class, amount in report.vat.items():
+            print(f"     {'VAT ' + vat_class:<34} {money_text(amount):>12}", file=out)
+
+
+def run_demo(names: list[str] | None, out: TextIO = sys.stdout) -> list[DayLog]:
+    logs = []
+    for device_family in families():
+        if names and device_family.name not in names:
+            continue
+        with device_family.emulator() as settings, device_family.connect(**settings) as device:
+            logs.append(run_day(device, device_family, out))
+    print(f"\ndemo finished: {len(logs)} trading day(s), all documents fiscalized", file=out)
+    return logs
+
+
+def add_demo_parser(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "demo",
+        help="run one trading day on each built-in emulator and print the documents",
+        description=__doc__,
+    )
+    parser.add_argument(
+        "--device",
+        action="append",
+        dest="devices",
+        metavar="NAME",
+        help="only this device family (caspos, n5); repeatable",
+    )
+    parser.set_defaults(func=demo_command)
+
+
+def demo_command(args: argparse.Namespace) -> int:
+    run_demo(args.devices)
+    return 0

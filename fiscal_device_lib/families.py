@@ -1,0 +1,61 @@
+"""The device families known to the command line, the demo and the addon.
+
+Each driver package exposes ``FAMILY``: how to connect, how to start its built-in emulator, its
+command-line parsers and the VAT classes its demo day uses. Nothing here knows one device.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+
+from .core.interface import FiscalDevice
+
+# Subparsers registration: receives the ``emulate``/``call``/``receipt`` sub-parser collections.
+AddParser = Callable[[argparse._SubParsersAction], None]
+
+
+@dataclass(frozen=True)
+class DemoProfile:
+    """Device values a demo day needs: the standard and a second VAT class, the currency."""
+
+    vat_standard: str
+    vat_reduced: str
+    currency: str = ""
+    unit_piece: str | None = None
+    unit_weight: str | None = None
+
+
+@dataclass(frozen=True)
+class DeviceFamily:
+    name: str  # command-line name: "caspos", "n5"
+    title: str
+    connect: Callable[..., FiscalDevice]  # keyword settings -> connected driver
+    # Starts the built-in emulator and yields the keyword settings that ``connect`` takes.
+    emulator: Callable[..., AbstractContextManager[dict]]
+    demo: DemoProfile
+    add_emulate_parser: AddParser
+    add_call_parser: AddParser
+    add_receipt_parser: AddParser
+    notes: list[str] = field(default_factory=list)
+
+
+FAMILY_MODULES = ("fiscal_device_lib.caspos", "fiscal_device_lib.mypos_n5")
+
+
+def families() -> Iterator[DeviceFamily]:
+    for module_name in FAMILY_MODULES:
+        package = __name__.rsplit(".", 1)[0]
+        # relative so that the copy inside odoo.addons.fiscal_device resolves to itself
+        module = importlib.import_module("." + module_name.rsplit(".", 1)[1], package)
+        yield module.FAMILY
+
+
+def family(name: str) -> DeviceFamily:
+    for candidate in families():
+        if candidate.name == name:
+            return candidate
+    raise KeyError(name)
