@@ -1,0 +1,121 @@
+"""``fiscal-device emulate|call|receipt n5``: the N5's command-line parsers."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+
+from ..cli import load_json_argument, load_receipt, print_json, run_guarded
+from ..core.errors import ValidationError
+from .driver import METHODS, N5Driver, connect
+from .emulator import N5Emulator
+
+
+def _address(text: str) -> tuple[str, int]:
+    host, _, port = text.rpartition(":")
+    if not port.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not HOST:PORT")
+    return host or "127.0.0.1", int(port)
+
+
+def add_emulate_parser(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "n5",
+        help="myPOS N5 emulator on a pseudo-terminal, TCP or HTTP",
+        description="Serve the N5 JSON-RPC protocol with a stateful device. Without --tcp or "
+        "--http it serves a pseudo-terminal and prints its path.",
+    )
+    parser.add_argument("--link", metavar="PATH", help="symlink the pseudo-terminal to PATH")
+    parser.add_argument("--tcp", type=_address, metavar="HOST:PORT", help="serve raw TCP")
+    parser.add_argument("--http", type=_address, metavar="HOST:PORT", help="serve POST /jsonrpc")
+    parser.add_argument("--state", metavar="FILE", help="keep the device's state in FILE")
+    parser.add_argument("--paper", metavar="FILE", help="print documents to FILE (default stdout)")
+    parser.set_defaults(func=emulate_command)
+
+
+def emulate_command(args: argparse.Namespace) -> int:
+    paper = open(args.paper, "a", encoding="utf-8") if args.paper else sys.stdout  # noqa: SIM115
+    emulator = N5Emulator(state_path=args.state, paper=paper, link=args.link)
+    try:
+        if args.tcp:
+            host, port = emulator.start_tcp(*args.tcp)
+            print(f"N5 emulator on socket://{host}:{port}", file=sys.stderr, flush=True)
+        if args.http:
+            print(f"N5 emulator on {emulator.start_http(*args.http)}/jsonrpc", file=sys.stderr)
+        if not (args.tcp or args.http):
+            emulator.start()
+            shown = f" (linked as {args.link})" if args.link else ""
+            print(f"N5 emulator on {emulator.port}{shown}", file=sys.stderr, flush=True)
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        emulator.stop()
+        if paper is not sys.stdout:
+            paper.close()
+    return 0
+
+
+def _add_connection(parser: argparse.ArgumentParser) -> None:
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--port", help="serial device or pyserial URL (socket://HOST:PORT, ...)")
+    where.add_argument("--url", help="HTTP JSON-RPC module, http://HOST:PORT")
+    parser.add_argument("--baudrate", type=int, default=115200)
+    parser.add_argument("--timeout", type=float, default=15.0, help="answer deadline, seconds")
+
+
+def _connect(args: argparse.Namespace) -> N5Driver:
+    return connect(
+        port=args.port or "", url=args.url or "", baudrate=args.baudrate, timeout=args.timeout
+    )
+
+
+def add_call_parser(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "n5",
+        help="one N5 JSON-RPC method",
+        description=f"Send one method and print its result. Methods: {', '.join(METHODS)}.",
+    )
+    _add_connection(parser)
+    parser.add_argument("method", metavar="METHOD")
+    parser.add_argument("params", nargs="?", metavar="PARAMS_JSON", help="inline, @FILE or -")
+    parser.set_defaults(func=call_command)
+
+
+def call_command(args: argparse.Namespace) -> int:
+    if args.method not in METHODS:
+        raise ValidationError(f"method {args.method!r} is not one of {', '.join(METHODS)}")
+    params = load_json_argument(args.params, "params") if args.params else None
+    with _connect(args) as device:
+        print_json(device.call(args.method, params))
+    return 0
+
+
+def add_receipt_parser(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "n5",
+        help="fiscalize a neutral receipt on an N5",
+        description="Sale, storno, invoice or credit note, from the receipt's storno and buyer.",
+    )
+    _add_connection(parser)
+    parser.add_argument("file", metavar="FILE", help="neutral receipt JSON, or - for stdin")
+    parser.set_defaults(func=receipt_command)
+
+
+def receipt_command(args: argparse.Namespace) -> int:
+    receipt = load_receipt(args.file)
+    with _connect(args) as device:
+        print_json(device.fiscalize(receipt))
+    return 0
+
+
+def run(argv: list[str]) -> int:
+    """Entry for tests: the whole ``fiscal-device`` command line, guarded."""
+    from ..cli import build_parser
+
+    args = build_parser().parse_args(argv)
+    return run_guarded(lambda: args.func(args))
+
+
+__all__ = ["add_call_parser", "add_emulate_parser", "add_receipt_parser"]

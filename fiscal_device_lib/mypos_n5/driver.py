@@ -1,0 +1,344 @@
+"""myPOS N5 Fiscal driver: JSON-RPC 2.0 over a serial line or HTTP, and the core interface.
+
+The N5 has no idempotency key and no way to read back its last receipt, so a document request
+whose answer never came raises ``OutcomeUnknown`` and is never resent. Only BUSY is retried: the
+device refused it before doing anything.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+from ..core.documents import (
+    CashOperation,
+    DeviceInfo,
+    DocumentKind,
+    FiscalResult,
+    Operator,
+    Receipt,
+    ReportResult,
+    ShiftState,
+)
+from ..core.errors import (
+    DeviceRejected,
+    DeviceTimeout,
+    MalformedAnswer,
+    OutcomeUnknown,
+    ValidationError,
+)
+from ..core.interface import Capability, FiscalDevice
+from ..core.money import to_decimal
+from ..transport import HttpSettings, HttpTransport, SerialSettings, SerialTransport, Transport
+from . import framing
+from .errors import BUSY, rejected
+from .serialize import cash_params, receipt_params, report_params
+from .wire import EJ_RANGE_FILTERS, EJ_RECEIPT_FILTERS, FISCAL_REPORT_FILTERS, parse_qr
+
+MODEL = "myPOS N5 Fiscal"
+# Resending these after a lost answer could register the document twice.
+NOT_RESENDABLE = frozenset({"PrintReceipt", "CashInOut", "PrintZReport"})
+METHODS = (
+    "PrintReceipt",
+    "PrintDuplicate",
+    "CashInOut",
+    "GetCurrentCash",
+    "PrintXReport",
+    "PrintZReport",
+    "PrintArticleReport",
+    "PrintDepartmentReport",
+    "PrintEJ",
+    "PrintFiscalReport",
+    "GetNumbers",
+    "GetInvoiceRange",
+    "SetInvoiceRange",
+    "GetTimeToBlock",
+    "PrintAgain",
+)
+
+
+@dataclass(frozen=True)
+class InvoiceRange:
+    first: int
+    last: int
+    next: int
+
+    @property
+    def is_set(self) -> bool:
+        return self.last > 0
+
+
+class N5Driver(FiscalDevice):
+    """One N5 on one transport; safe to share between threads (one request at a time)."""
+
+    capabilities = frozenset(
+        {
+            Capability.FISCALIZE,
+            Capability.STORNO,
+            Capability.INVOICE,
+            Capability.X_REPORT,
+            Capability.Z_REPORT,
+            Capability.CASH_IN_OUT,
+            Capability.INFO,
+            Capability.SHIFT_STATE,
+            Capability.PRINT_DUPLICATE,
+            Capability.CURRENT_CASH,
+            Capability.SURCHARGE,
+            Capability.PERIODIC_REPORT,
+            Capability.CONTROL_TAPE,
+        }
+    )
+
+    def __init__(
+        self,
+        transport: Transport,
+        timeout: float = 15.0,
+        busy_retries: int = 3,
+        busy_pause: float = 0.2,
+        send_usn: bool = False,
+    ):
+        self.transport = transport
+        self.timeout = timeout
+        self.busy_retries = busy_retries
+        self.busy_pause = busy_pause
+        # usn is N-18's SUPTO sale number (its own format), not our uuid: off unless asked for
+        self.send_usn = send_usn
+        self._ids = itertools.count(1)
+        self._ids_lock = threading.Lock()
+        self._day_open: bool | None = None  # what this driver saw; the protocol cannot be asked
+
+    # -- JSON-RPC -------------------------------------------------------------------------
+
+    def call(self, method: str, params: object = None) -> object:
+        """Send one request and return its ``result``; BUSY is retried ``busy_retries`` times."""
+        for attempt in itertools.count():
+            try:
+                return self._request(method, params)
+            except DeviceRejected as error:
+                if error.code != BUSY or attempt >= self.busy_retries:
+                    raise
+            time.sleep(self.busy_pause)
+        raise AssertionError("unreachable")
+
+    def _request(self, method: str, params: object) -> object:
+        with self._ids_lock:
+            request_id = next(self._ids)
+        payload = framing.encode_request(method, params, request_id)
+        answers: list[framing.Response] = []
+
+        def find_answer(buffer: bytes) -> tuple[int, int] | None:
+            pos = 0
+            while (found := framing.find_message(buffer, pos)) is not None:
+                response = framing.parse_response(framing.decode(buffer[found[0] : found[1]]))
+                if not _is_stale(response, request_id):
+                    answers.append(response)
+                    return found
+                pos = found[1]
+            return None
+
+        try:
+            self.transport.exchange(payload, find_answer, self.timeout)
+        except (DeviceTimeout, MalformedAnswer) as error:
+            if method in NOT_RESENDABLE:
+                raise OutcomeUnknown(
+                    f"{method} was sent but its answer was lost ({error}); the N5 cannot be "
+                    "asked whether it was registered: check its paper or electronic journal "
+                    "(PrintEJ) before issuing the document again",
+                    request={"method": method, "params": params},
+                ) from error
+            raise
+        response = answers[-1]
+        if response.id is not None and response.id != request_id:
+            raise MalformedAnswer(f"answer id {response.id!r} does not match request {request_id}")
+        if response.error is not None:
+            detail = response.error.data or response.error.message
+            raise rejected(response.error.code, detail)
+        return response.result
+
+    # -- the protocol's methods -----------------------------------------------------------
+
+    def print_receipt(self, params: dict) -> dict:
+        result = self.call("PrintReceipt", params)
+        if not isinstance(result, dict) or not isinstance(result.get("qr"), str):
+            raise MalformedAnswer(f"PrintReceipt answered without a qr text: {result!r:.80}")
+        self._day_open = True
+        return result
+
+    def print_duplicate(self) -> None:
+        """Print the one allowed duplicate of the last document."""
+        self.call("PrintDuplicate")
+
+    def print_again(self) -> None:
+        """Finish the document whose printing failed (PRINT_FAIL 15, NO_PAPER 23)."""
+        self.call("PrintAgain")
+
+    def current_cash(self) -> Decimal:
+        return _decimal(self.call("GetCurrentCash"), "GetCurrentCash")
+
+    def article_report(self) -> None:
+        self.call("PrintArticleReport")
+
+    def department_report(self) -> None:
+        self.call("PrintDepartmentReport")
+
+    def print_ej(self, receipt_filter: str, range_filter: str, start: str, end: str) -> None:
+        """Print from the electronic journal (KLEN): a document type and a date/number range."""
+        problems = []
+        if receipt_filter not in EJ_RECEIPT_FILTERS:
+            problems.append(f"receipt filter must be one of {', '.join(EJ_RECEIPT_FILTERS)}")
+        if range_filter not in EJ_RANGE_FILTERS:
+            problems.append(f"filter must be one of {', '.join(EJ_RANGE_FILTERS)}")
+        if problems:
+            raise ValidationError(problems)
+        params = {"receiptFilter": receipt_filter, "filter": range_filter}
+        self.call("PrintEJ", params | {"from": start, "to": end})
+
+    def fiscal_report(self, range_filter: str, start: str, end: str, full: bool) -> None:
+        """Print the fiscal memory report by date or block number, detailed when ``full``."""
+        if range_filter not in FISCAL_REPORT_FILTERS:
+            raise ValidationError(f"filter must be one of {', '.join(FISCAL_REPORT_FILTERS)}")
+        params = {"filter": range_filter, "from": start, "to": end, "full": full}
+        self.call("PrintFiscalReport", params)
+
+    def numbers(self) -> tuple[str, str]:
+        """(serial number, fiscal memory number)."""
+        result = self.call("GetNumbers")
+        if not (isinstance(result, list) and len(result) >= 2):
+            raise MalformedAnswer(f"GetNumbers answered {result!r:.80}")
+        return str(result[0]), str(result[1])
+
+    def invoice_range(self) -> InvoiceRange:
+        result = self.call("GetInvoiceRange")
+        if not isinstance(result, dict):
+            raise MalformedAnswer(f"GetInvoiceRange answered {result!r:.80}")
+        try:
+            return InvoiceRange(
+                int(result["firstInv"]), int(result["lastInv"]), int(result["nextInv"])
+            )
+        except (KeyError, ValueError, TypeError):
+            raise MalformedAnswer(f"GetInvoiceRange answered {result!r:.80}") from None
+
+    def set_invoice_range(self, first: int, last: int) -> None:
+        if not 0 < first <= last:
+            raise ValidationError("invoice range: need 0 < first <= last")
+        self.call("SetInvoiceRange", {"firstInv": str(first), "lastInv": str(last)})
+
+    def time_to_block(self) -> timedelta:
+        """How long until the device blocks itself for not reaching the NRA."""
+        milliseconds = _decimal(self.call("GetTimeToBlock"), "GetTimeToBlock")
+        return timedelta(milliseconds=int(milliseconds))
+
+    # -- the core interface ---------------------------------------------------------------
+
+    def info(self) -> DeviceInfo:
+        serial_number, fiscal_memory_number = self.numbers()
+        return DeviceInfo(
+            serial_number=serial_number, fiscal_memory_number=fiscal_memory_number, model=MODEL
+        )
+
+    def shift_state(self) -> ShiftState:
+        if self._day_open is None:
+            return ShiftState(
+                is_open=True,
+                raw={
+                    "known": False,
+                    "reason": "the N5 protocol cannot report its fiscal day; it opens the day "
+                    "on the first document and closes it with a Z report",
+                },
+            )
+        return ShiftState(is_open=self._day_open, raw={"known": True, "seen_by": "driver"})
+
+    def fiscalize(self, receipt: Receipt) -> FiscalResult:
+        params = receipt_params(receipt, self.send_usn)
+        invoice_number = ""
+        if receipt.kind == DocumentKind.INVOICE:
+            # the answer holds no invoice number: the range's next one is the one used
+            invoice_range = self.invoice_range()
+            invoice_number = f"{invoice_range.next:010d}" if invoice_range.is_set else ""
+        result = self.print_receipt(params)
+        qr = parse_qr(result["qr"])
+        return FiscalResult(
+            kind=receipt.kind,
+            document_id=result["qr"],
+            short_document_id=str(qr.receipt_number),
+            document_number=qr.receipt_number,
+            number=invoice_number,
+            fiscal_memory_number=qr.fiscal_memory_number,
+            issued_at=qr.issued_at,
+            total=qr.total,
+            qr_payload=result["qr"],
+            request=params,
+            raw=result,
+        )
+
+    def cash_in_out(self, operation: CashOperation) -> FiscalResult:
+        params = cash_params(operation)
+        result = self.call("CashInOut", params)
+        self._day_open = True
+        return FiscalResult(
+            kind=operation.kind, total=params["amount"], request=params, raw={"result": result}
+        )
+
+    def x_report(
+        self, operator: Operator, departments: bool = False, items: bool = False
+    ) -> ReportResult:
+        return self._report("PrintXReport", DocumentKind.X_REPORT, operator, departments, items)
+
+    def z_report(
+        self, operator: Operator, uuid: str = "", departments: bool = False, items: bool = False
+    ) -> ReportResult:
+        """Close the fiscal day; ``uuid`` is not sent (the N5 has no idempotency key)."""
+        report = self._report("PrintZReport", DocumentKind.Z_REPORT, operator, departments, items)
+        self._day_open = False
+        return report
+
+    def _report(
+        self, method: str, kind: DocumentKind, operator: Operator, departments: bool, items: bool
+    ) -> ReportResult:
+        params = report_params(operator, departments, items)
+        result = self.call(method, params)
+        # the answer is only "OK": the drawer's cash is the one total the protocol can read
+        totals: dict[str, Decimal | int] = {"cash_in_drawer": self.current_cash()}
+        return ReportResult(kind=kind, totals=totals, request=params, raw={"result": result})
+
+    def close(self) -> None:
+        self.transport.close()
+
+
+def _is_stale(response: framing.Response, request_id: int) -> bool:
+    """An answer to an earlier request (it came after that one timed out): skip it."""
+    return isinstance(response.id, int) and 0 < response.id < request_id
+
+
+def _decimal(value: object, method: str) -> Decimal:
+    try:
+        return to_decimal(value, method)
+    except ValueError:
+        raise MalformedAnswer(f"{method} answered {value!r:.80}, not a number") from None
+
+
+def connect(
+    port: str = "",
+    url: str = "",
+    baudrate: int = 115200,
+    timeout: float = 15.0,
+    busy_retries: int = 3,
+    busy_pause: float = 0.2,
+    send_usn: bool = False,
+) -> N5Driver:
+    """An N5 driver on a serial ``port`` (path or pyserial URL) or an HTTP ``url`` (``/jsonrpc``).
+
+    Nothing is opened until the first request.
+    """
+    if bool(port) == bool(url):
+        raise ValidationError("give either port (serial) or url (HTTP JSON-RPC), not both")
+    transport: Transport
+    if port:
+        transport = SerialTransport(SerialSettings(url=port, baudrate=baudrate))
+    else:
+        transport = HttpTransport(HttpSettings(url=url))
+    return N5Driver(transport, timeout, busy_retries, busy_pause, send_usn)
