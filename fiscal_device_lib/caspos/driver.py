@@ -1,0 +1,494 @@
+"""The Caspos Integration Service driver: every operation of the spec through one raw ``call``.
+
+Session: the driver logs in on first use and, after a 401 "invalid login session", logs in again
+and repeats the call once. Exactly once: document operations carry the caller's
+``documentUUID``; a timeout, a dropped connection or a 5xx is retried with the same body, and
+code 1 "Repeated DocumentUUID" is the earlier document, returned as a success marked ``repeated``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from uuid import uuid4
+
+import requests
+from urllib3.exceptions import NewConnectionError
+
+from ..core.documents import (
+    BankInfo,
+    CashOperation,
+    DeviceInfo,
+    DocumentKind,
+    FiscalResult,
+    Operator,
+    Receipt,
+    ReportResult,
+    ShiftState,
+)
+from ..core.errors import (
+    DeviceTimeout,
+    DeviceUnreachable,
+    FiscalError,
+    MalformedAnswer,
+    OutcomeUnknown,
+    UnsupportedOperation,
+    ValidationError,
+)
+from ..core.interface import Capability, FiscalDevice
+from ..core.money import ZERO
+from ..core.validation import receipt_problems, validate_cash_operation
+from .errors import INVALID_LOGIN_SESSION, OK, REPEATED_UUID, rejected
+from .messages import (
+    CorrectionRequest,
+    CreditPayRequest,
+    MoneyBackRequest,
+    PrepaymentRequest,
+    RollBackRequest,
+    SaleRequest,
+)
+from .receipts import caspos_problems, money_back_request, sale_request
+from .wire import (
+    CONTENT_TYPE,
+    CURRENCY,
+    DEFAULT_PASSWORD,
+    DEFAULT_USERNAME,
+    DOCUMENT_OPERATIONS,
+    QR_CODE_URL,
+    READ_OPERATIONS,
+    SHORT_ID_LENGTH,
+    Operation,
+    encode,
+    format_date,
+    loads,
+    money,
+    parse_code,
+    parse_date,
+)
+
+HEADERS = {"Content-Type": CONTENT_TYPE, "Accept": "application/json"}
+ANSWER_SNIPPET = 80  # how much of a non-JSON answer an error message quotes
+
+
+@dataclass
+class Answer:
+    """One decoded device answer; ``repeated`` when the device had the documentUUID already."""
+
+    code: int
+    message: str
+    data: dict
+    raw: dict
+    request: dict = field(default_factory=dict)
+
+    @property
+    def repeated(self) -> bool:
+        return self.code == REPEATED_UUID
+
+
+@dataclass
+class TapeEntry:
+    document_id: str
+    short_document_id: str
+    number: int
+    type: str
+    total: Decimal
+    vat: Decimal
+    item_count: int
+    created_at: str
+
+
+@dataclass
+class ControlTape:
+    shift_number: int | None
+    created_at: str
+    documents: list[TapeEntry]
+    raw: dict = field(default_factory=dict)
+
+
+def readable(name: str) -> str:
+    """``saleCashlessSum`` → ``sale cashless sum``: report keys as the core's readable names."""
+    return re.sub(r"(?<!^)(?=[A-Z])", " ", name).lower()
+
+
+def vat_label(entry: dict) -> str:
+    if "vatType" in entry:
+        return f"type {entry['vatType']}"
+    return f"{entry['vatPercent']}%" if "vatPercent" in entry else "free"
+
+
+def report_result(kind: DocumentKind, data: dict, request: dict, raw: dict) -> ReportResult:
+    """An X, Z or periodic report: its numbers as readable totals, VAT lists per group."""
+    figures = data["currencies"][0] if data.get("currencies") else data
+    totals: dict[str, Decimal | int] = {}
+    vat: dict[str, Decimal] = {}
+    for key, value in figures.items():
+        if isinstance(value, list):
+            group = readable(key.removesuffix("VatAmounts"))
+            vat.update({f"{group} {vat_label(e)}": Decimal(e["vatSum"]) for e in value})
+        elif isinstance(value, int | Decimal) and not isinstance(value, bool):
+            totals[readable(key)] = value
+    number = data.get("reportNumber")
+    return ReportResult(
+        kind=kind,
+        number=int(number) if number not in (None, "") else None,
+        totals=totals,
+        vat=vat,
+        request=request,
+        raw=raw,
+    )
+
+
+def bank_of(data: dict) -> BankInfo | None:
+    """The answer's bank fields; the device writes the text "null" for an empty one."""
+    values = {
+        name: "" if str(data.get(name) or "null") == "null" else str(data[name])
+        for name in ("rrn", "transaction_id", "transaction_number", "approval_code")
+    }
+    return BankInfo(**values) if any(values.values()) else None
+
+
+def never_sent(error: requests.ConnectionError) -> bool:
+    """True when the connection was refused or never made: the device saw nothing."""
+    if isinstance(error, requests.ConnectTimeout):
+        return True
+    reason = getattr(error.args[0], "reason", None) if error.args else None
+    return isinstance(reason, NewConnectionError)
+
+
+class CasposDriver(FiscalDevice):
+    """A Caspos device (or its emulator) at ``url`` + ``path``."""
+
+    capabilities = frozenset(
+        {
+            Capability.FISCALIZE,
+            Capability.STORNO,
+            Capability.X_REPORT,
+            Capability.Z_REPORT,
+            Capability.CASH_IN_OUT,
+            Capability.INFO,
+            Capability.SHIFT_STATE,
+            Capability.OPEN_SHIFT,
+            Capability.IDEMPOTENT,
+            Capability.PRINT_DUPLICATE,
+            Capability.OPEN_CASHBOX,
+            Capability.PERIODIC_REPORT,
+            Capability.CONTROL_TAPE,
+            Capability.BONUS_PAYMENT,
+            Capability.CREDIT_PAYMENT,
+        }
+    )
+
+    def __init__(
+        self,
+        url: str,
+        path: str = "/",
+        username: str = DEFAULT_USERNAME,
+        password: str = DEFAULT_PASSWORD,
+        timeout: float = 30.0,
+        retries: int = 2,
+        currency: str = CURRENCY,
+    ):
+        self.endpoint = url.rstrip("/") + "/" + path.lstrip("/")
+        self.username, self.password = username, password
+        self.timeout, self.retries = float(timeout), int(retries)
+        self.currency = currency
+        self.session = requests.Session()
+        self.logged_in = False
+        self.qr_code_url = ""
+
+    def close(self) -> None:
+        self.session.close()
+
+    # -- the one raw call -----------------------------------------------------------------------
+
+    def call(
+        self, operation: str | Operation, data: dict | None = None, top: dict | None = None
+    ) -> Answer:
+        """Send one operation (``data`` inside, ``top`` beside ``operation``); returns the answer
+        or raises ``DeviceRejected`` with the device's code, text and the spec's hint."""
+        operation = Operation(operation)
+        if not self.logged_in and operation not in (Operation.LOGIN, Operation.LOGOUT):
+            self.to_login()
+        answer = self.exchange(operation, data, top)
+        if answer.code == INVALID_LOGIN_SESSION and operation is not Operation.LOGIN:
+            self.logged_in = False
+            self.to_login()
+            answer = self.exchange(operation, data, top)
+        if answer.code not in (OK, REPEATED_UUID):
+            raise rejected(answer.code, answer.message)
+        return answer
+
+    def exchange(self, operation: Operation, data: dict | None, top: dict | None) -> Answer:
+        """One request, repeated with the very same bytes while it may be lost in transit."""
+        body: dict = {"operation": operation.value, **(top or {})}
+        body.update({"username": self.username, "password": self.password})
+        if data is not None:
+            body["data"] = data
+        payload = encode(body)
+        shown = {key: value for key, value in body.items() if key != "password"}
+        retriable = operation in DOCUMENT_OPERATIONS or operation in READ_OPERATIONS
+        attempts = 1 + self.retries if retriable else 1
+        maybe_sent = False
+        failure: FiscalError | None = None
+        for _ in range(attempts):
+            try:
+                response = self.session.post(
+                    self.endpoint, data=payload, headers=HEADERS, timeout=self.timeout
+                )
+            except requests.ConnectionError as error:
+                maybe_sent = maybe_sent or not never_sent(error)
+                failure = DeviceUnreachable(
+                    f"{operation.value}: no connection: {error}", self.endpoint
+                )
+                continue
+            except requests.Timeout:
+                maybe_sent = True
+                failure = DeviceTimeout(
+                    f"{operation.value}: no answer in {self.timeout:g} s", self.endpoint
+                )
+                continue
+            if response.status_code >= 500:
+                maybe_sent = True
+                failure = MalformedAnswer(
+                    f"{operation.value}: HTTP {response.status_code} from {self.endpoint}"
+                )
+                continue
+            return self.decode(operation, response, shown)
+        if maybe_sent and operation in DOCUMENT_OPERATIONS:
+            uuid = (data or {}).get("documentUUID", "")
+            raise OutcomeUnknown(
+                f"{operation.value} {uuid}: no answer from {self.endpoint} after {attempts} "
+                f"attempt(s) ({failure}); resend with the same documentUUID to learn the outcome",
+                request=shown,
+            )
+        assert failure is not None
+        raise failure
+
+    def decode(self, operation: Operation, response: requests.Response, shown: dict) -> Answer:
+        try:
+            raw = loads(response.content)
+            code = parse_code(raw["code"])
+        except (ValueError, KeyError, TypeError):
+            if response.status_code == INVALID_LOGIN_SESSION:
+                return Answer(INVALID_LOGIN_SESSION, "invalid login session", {}, {}, shown)
+            snippet = response.content[:ANSWER_SNIPPET].decode("utf-8", "replace")
+            raise MalformedAnswer(
+                f"{operation.value}: answer from {self.endpoint} is not a Caspos JSON answer "
+                f"(HTTP {response.status_code}): {snippet!r}"
+            ) from None
+        data = raw.get("data") if isinstance(raw.get("data"), dict) else {}
+        return Answer(code, str(raw.get("message") or ""), data, raw, shown)
+
+    # -- session and device ---------------------------------------------------------------------
+
+    def to_login(self) -> str:
+        """Log in; the device keeps the session, the token is only informative."""
+        answer = self.exchange(Operation.LOGIN, None, None)
+        if answer.code != OK:
+            raise rejected(answer.code, answer.message)
+        self.logged_in = True
+        return str(answer.data.get("access_token", ""))
+
+    def to_logout(self) -> None:
+        self.call(Operation.LOGOUT)
+        self.logged_in = False
+
+    def get_info(self) -> dict:
+        data = self.call(Operation.GET_INFO).data
+        self.qr_code_url = str(data.get("qr_code_url") or QR_CODE_URL)
+        return data
+
+    def info(self) -> DeviceInfo:
+        data = self.get_info()
+        return DeviceInfo(
+            serial_number=str(data.get("cashregister_factory_number", "")),
+            fiscal_memory_number=str(data.get("cashbox_factory_number", "")),
+            model=str(data.get("cashregister_model", "")),
+            firmware=str(data.get("application_version", "")),
+            details=data,
+        )
+
+    def get_shift_status(self) -> ShiftState:
+        data = self.call(Operation.GET_SHIFT_STATUS).data
+        opened = str(data.get("shift_open_time") or "")
+        return ShiftState(
+            is_open=bool(data.get("shift_open")),
+            opened_at=parse_date(opened) if opened else None,
+            raw=data,
+        )
+
+    def shift_state(self) -> ShiftState:
+        return self.get_shift_status()
+
+    def open_shift(self, operator: Operator, cash_float: Decimal = ZERO) -> ShiftState:
+        """Open the shift; ``cash_float`` is counted as a deposit into the drawer."""
+        self.call(Operation.OPEN_SHIFT, {"sum": money(cash_float)}, {"cashierName": operator.name})
+        return self.get_shift_status()
+
+    def close_shift(self, cashier: str, document_uuid: str) -> ReportResult:
+        """Close the shift; the answer is its Z report."""
+        data = {"documentUUID": document_uuid, "cashierName": cashier}
+        answer = self.call(Operation.CLOSE_SHIFT, data)
+        return report_result(DocumentKind.Z_REPORT, answer.data, answer.request, answer.raw)
+
+    def get_x_report(self, cashier: str) -> ReportResult:
+        answer = self.call(Operation.GET_X_REPORT, {"cashierName": cashier})
+        return report_result(DocumentKind.X_REPORT, answer.data, answer.request, answer.raw)
+
+    def get_periodic_z_report(self, start: datetime, end: datetime) -> ReportResult:
+        """Totals of the shifts closed between ``start`` and ``end``."""
+        data = {"startDate": format_date(start), "endDate": format_date(end)}
+        answer = self.call(Operation.GET_PERIODIC_Z_REPORT, data)
+        return report_result(DocumentKind.Z_REPORT, answer.data, answer.request, answer.raw)
+
+    def get_control_tape(self) -> ControlTape:
+        data = self.call(Operation.GET_CONTROL_TAPE).data
+        entries = [
+            TapeEntry(
+                document_id=str(entry.get("document_id", "")),
+                short_document_id=str(entry.get("short_document_id", "")),
+                number=int(entry.get("number", 0)),
+                type=str(entry.get("type", "")),
+                total=Decimal(entry.get("total_sum", 0)),
+                vat=Decimal(entry.get("total_vat", 0)),
+                item_count=int(entry.get("item_count", 0)),
+                created_at=str(entry.get("createdAtUtc", "")),
+            )
+            for entry in data.get("tape", [])
+        ]
+        shift_number = data.get("shift_number")
+        return ControlTape(
+            shift_number=int(shift_number) if shift_number is not None else None,
+            created_at=str(data.get("createdAtUtc", "")),
+            documents=entries,
+            raw=data,
+        )
+
+    def print_last_cheque(self) -> None:
+        self.call(Operation.PRINT_LAST_CHEQUE)
+
+    def print_duplicate(self) -> None:
+        self.print_last_cheque()
+
+    def is_connected_printer(self) -> bool:
+        """True when the device reports its printer connected (code 0)."""
+        return self.call(Operation.IS_CONNECTED_PRINTER).code == OK
+
+    def open_cashbox(self) -> None:
+        self.call(Operation.OPEN_CASHBOX)
+
+    # -- documents ------------------------------------------------------------------------------
+
+    def document(
+        self, kind: DocumentKind, operation: Operation, data: dict, top: dict | None = None
+    ) -> FiscalResult:
+        """Send a document operation and read its answer as the core's result."""
+        answer = self.call(operation, data, top)
+        found = answer.data
+        document_id = str(found.get("document_id", ""))
+        if not self.qr_code_url:
+            self.get_info()
+        total = found.get("totalSum")
+        return FiscalResult(
+            kind=kind,
+            document_id=document_id,
+            short_document_id=str(found.get("short_document_id") or document_id[:SHORT_ID_LENGTH]),
+            document_number=int(found["document_number"]) if "document_number" in found else None,
+            shift_document_number=(
+                int(found["shift_document_number"]) if "shift_document_number" in found else None
+            ),
+            number=str(found.get("number", "")),
+            total=Decimal(total) if total is not None else None,
+            qr_link=self.qr_code_url + document_id,
+            qr_payload=self.qr_code_url + document_id,
+            bank=bank_of(found),
+            repeated=answer.repeated,
+            request=answer.request,
+            raw=answer.raw,
+        )
+
+    def sale(self, request: SaleRequest) -> FiscalResult:
+        """A sale, credit sale (``creditPayment``) or advance pay (``prepaymentDocumentId``)."""
+        return self.document(DocumentKind.SALE, Operation.SALE, request.to_data())
+
+    def credit(self, request: CreditPayRequest) -> FiscalResult:
+        """One payment towards a credit sale."""
+        return self.document(DocumentKind.SALE, Operation.CREDIT, request.to_data())
+
+    def prepayment(self, request: PrepaymentRequest) -> FiscalResult:
+        """An advance: ``sum`` at one VAT type; with items it is ``prepaymentProducts``."""
+        operation = Operation.PREPAYMENT_PRODUCTS if request.items else Operation.PREPAYMENT
+        return self.document(DocumentKind.SALE, operation, request.to_data())
+
+    def prepayment_products(self, request: PrepaymentRequest) -> FiscalResult:
+        return self.document(DocumentKind.SALE, Operation.PREPAYMENT_PRODUCTS, request.to_data())
+
+    def money_back(self, request: MoneyBackRequest) -> FiscalResult:
+        """A refund of a sale (type 0), an advance (6) or a credit pay (7); ``is_manual`` skips
+        the device's checks against the parent."""
+        return self.document(DocumentKind.STORNO, Operation.MONEY_BACK, request.to_data())
+
+    def correction(self, request: CorrectionRequest) -> FiscalResult:
+        top = {"cashierName": request.cashier}
+        return self.document(DocumentKind.SALE, Operation.CORRECTION, request.to_data(), top)
+
+    def roll_back(self, request: RollBackRequest) -> FiscalResult:
+        """Cancel a document of the current shift (earlier shifts need ``money_back``)."""
+        top = {"cashierName": request.cashier, "currency": request.currency}
+        return self.document(DocumentKind.STORNO, Operation.ROLLBACK, request.to_data(), top)
+
+    def deposit(self, document_uuid: str, amount: Decimal, cashier: str) -> FiscalResult:
+        return self.cash_document(
+            DocumentKind.CASH_IN, Operation.DEPOSIT, document_uuid, amount, cashier
+        )
+
+    def withdraw(self, document_uuid: str, amount: Decimal, cashier: str) -> FiscalResult:
+        return self.cash_document(
+            DocumentKind.CASH_OUT, Operation.WITHDRAW, document_uuid, amount, cashier
+        )
+
+    def cash_document(
+        self, kind: DocumentKind, operation: Operation, uuid: str, amount: Decimal, cashier: str
+    ) -> FiscalResult:
+        data = {
+            "documentUUID": uuid,
+            "sum": money(amount),
+            "cashierName": cashier,
+            "currency": self.currency,
+        }
+        result = self.document(kind, operation, data)
+        result.total = money(amount)  # the device answers totalSum 0 for cash movements
+        return result
+
+    # -- the core's interface -------------------------------------------------------------------
+
+    def fiscalize(self, receipt: Receipt) -> FiscalResult:
+        """A neutral sale becomes ``sale``, a storno ``moneyBack`` (type 0) of its parent."""
+        if receipt.kind in (DocumentKind.INVOICE, DocumentKind.CREDIT_NOTE):
+            raise UnsupportedOperation("Caspos has no invoices with the buyer's identity")
+        problems = receipt_problems(receipt) + caspos_problems(receipt, self.currency)
+        if problems:
+            raise ValidationError(problems)
+        if receipt.kind is DocumentKind.STORNO:
+            return self.money_back(money_back_request(receipt, self.currency))
+        return self.sale(sale_request(receipt, self.currency))
+
+    def cash_in_out(self, operation: CashOperation) -> FiscalResult:
+        validate_cash_operation(operation)
+        if operation.amount > 0:
+            return self.deposit(operation.uuid, operation.amount, operation.operator.name)
+        return self.withdraw(operation.uuid, -operation.amount, operation.operator.name)
+
+    def x_report(self, operator: Operator) -> ReportResult:
+        return self.get_x_report(operator.name)
+
+    def z_report(self, operator: Operator, uuid: str = "") -> ReportResult:
+        # without the caller's uuid a lost answer cannot be asked again, but the shift still closes
+        return self.close_shift(operator.name, uuid.strip() or str(uuid4()))
+
+
+def connect(**settings: object) -> CasposDriver:
+    """A driver from keyword settings: url, path, username, password, timeout, retries, currency."""
+    return CasposDriver(**settings)  # type: ignore[arg-type]

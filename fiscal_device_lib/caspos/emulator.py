@@ -1,0 +1,260 @@
+"""A stateful Caspos Integration Service on loopback, for integrators and for our tests.
+
+Use from Python::
+
+    server = CasposEmulator(port=0).start()      # ephemeral port, background thread
+    server.url                                   # "http://127.0.0.1:PORT"
+    server.settings()                            # keyword settings for ``caspos.connect``
+    server.set_latency(0.5)                      # every answer waits 0.5 s
+    server.fail_next(2)                          # next 2 requests: HTTP 503, nothing done
+    server.drop_after_commit(1)                  # next document is kept, its answer is lost
+    server.garbage_next(1)                       # next answer is not JSON
+    server.reject_next(611, "invalid items sum") # next request refused with that code
+    server.advance_clock(hours=25)               # the device's clock jumps (24 h shift rule)
+    server.clear_faults()
+    server.memory.state                          # the device memory (documents, shifts, ...)
+    server.stop()
+
+or ``with emulator() as settings:`` (the ``DeviceFamily.emulator`` hook), and
+``CasposEmulator.for_url(settings["url"])`` finds the running object again for its knobs.
+
+Over HTTP the same knobs are set by POSTing JSON to ``/__emulator__``: ``{"latency": 0.5,
+"fail_next": 2, "drop_after_commit": 1, "garbage_next": 1, "reject_next": {"code": 611},
+"advance_clock_hours": 25, "clear": true}``; the answer is the knobs now in force.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from .errors import error_text
+from .memory import CasposMemory
+from .wire import CONTENT_TYPE, DEFAULT_PASSWORD, DEFAULT_USERNAME, encode, loads
+
+CONTROL_PATH = "/__emulator__"
+MALFORMED_JSON = 1002  # "json: input is not recognized"
+
+
+@dataclass
+class Faults:
+    """What goes wrong on purpose; counters go down as requests use them up."""
+
+    latency: float = 0.0
+    fail_next: int = 0
+    drop_after_commit: int = 0
+    garbage_next: int = 0
+    reject_next: list[list] = field(default_factory=list)  # [code, message] pairs
+
+
+@dataclass
+class Reply:
+    status: int
+    body: bytes
+    content_type: str = CONTENT_TYPE
+    drop: bool = False  # close the connection without answering
+
+
+def json_reply(answer: object, status: int = 200) -> Reply:
+    return Reply(status, encode(answer))
+
+
+class CasposEmulator:
+    """The HTTP front of one emulated device; see the module docstring for its knobs."""
+
+    _running: dict[str, CasposEmulator] = {}
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        username: str = DEFAULT_USERNAME,
+        password: str = DEFAULT_PASSWORD,
+        state_file: str | Path | None = None,
+        path: str = "/",
+        faults: Faults | None = None,
+        verbose: bool = False,
+    ):
+        self.host, self.port, self.path = host, port, path
+        self.faults = faults or Faults()
+        self.verbose = verbose
+        self.clock_offset = timedelta()
+        self.lock = threading.Lock()
+        state_path = Path(state_file) if state_file else None
+        self.memory = CasposMemory(username, password, self.now, state_path)
+        self.server: ThreadingHTTPServer | None = None
+        self.thread: threading.Thread | None = None
+
+    def now(self) -> datetime:
+        return datetime.now(timezone.utc).replace(tzinfo=None) + self.clock_offset
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def settings(self) -> dict:
+        """Keyword settings for ``caspos.connect`` that reach this emulator."""
+        return {
+            "url": self.url,
+            "path": self.path,
+            "username": self.memory.username,
+            "password": self.memory.password,
+        }
+
+    @classmethod
+    def for_url(cls, url: str) -> CasposEmulator:
+        return cls._running[url.rstrip("/")]
+
+    # -- life cycle -----------------------------------------------------------------------------
+
+    def bind(self) -> CasposEmulator:
+        self.server = ThreadingHTTPServer((self.host, self.port), CasposHandler)
+        self.server.daemon_threads = True
+        self.server.emulator = self  # type: ignore[attr-defined]
+        self.port = self.server.server_address[1]
+        CasposEmulator._running[self.url] = self
+        return self
+
+    def start(self) -> CasposEmulator:
+        """Serve in a background thread; returns at once with ``url`` set."""
+        self.bind()
+        assert self.server is not None
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        """Serve in this thread until ``stop`` or Ctrl-C."""
+        if self.server is None:
+            self.bind()
+        assert self.server is not None
+        try:
+            self.server.serve_forever()
+        finally:
+            self.stop()
+
+    def stop(self) -> None:
+        CasposEmulator._running.pop(self.url, None)
+        server, self.server = self.server, None
+        if server is None:
+            return
+        if self.thread is not None:
+            server.shutdown()
+            self.thread.join(timeout=5)
+        server.server_close()
+
+    # -- fault knobs ----------------------------------------------------------------------------
+
+    def set_latency(self, seconds: float) -> None:
+        self.faults.latency = seconds
+
+    def fail_next(self, count: int = 1) -> None:
+        self.faults.fail_next = count
+
+    def drop_after_commit(self, count: int = 1) -> None:
+        self.faults.drop_after_commit = count
+
+    def garbage_next(self, count: int = 1) -> None:
+        self.faults.garbage_next = count
+
+    def reject_next(self, code: int, message: str = "") -> None:
+        self.faults.reject_next.append([code, message or error_text(code)])
+
+    def advance_clock(self, hours: float = 0, **delta: float) -> None:
+        self.clock_offset += timedelta(hours=hours, **delta)
+
+    def clear_faults(self) -> None:
+        self.faults = Faults()
+
+    def control(self, orders: dict) -> dict:
+        """Apply knobs sent to ``/__emulator__``; answers the knobs in force."""
+        if orders.get("clear"):
+            self.clear_faults()
+        if "latency" in orders:
+            self.set_latency(float(orders["latency"]))
+        for name in ("fail_next", "drop_after_commit", "garbage_next"):
+            if name in orders:
+                setattr(self.faults, name, int(orders[name]))
+        if "reject_next" in orders:
+            reject = orders["reject_next"]
+            self.reject_next(int(reject["code"]), str(reject.get("message", "")))
+        if "advance_clock_hours" in orders:
+            self.advance_clock(hours=float(orders["advance_clock_hours"]))
+        return {"faults": asdict(self.faults), "clock": self.now().isoformat()}
+
+    # -- answering ------------------------------------------------------------------------------
+
+    def reply(self, path: str, body: bytes) -> Reply:
+        if path == CONTROL_PATH:
+            try:
+                return json_reply(self.control(loads(body) or {}))
+            except (ValueError, TypeError, KeyError) as error:
+                return json_reply({"error": str(error)}, status=400)
+        if path.split("?", 1)[0] != self.path:
+            return json_reply({"code": "404", "message": f"no service at {path}"}, status=404)
+        if self.faults.latency:
+            time.sleep(self.faults.latency)
+        with self.lock:
+            return self.device_reply(body)
+
+    def device_reply(self, body: bytes) -> Reply:
+        faults = self.faults
+        if faults.fail_next > 0:
+            faults.fail_next -= 1
+            return Reply(503, b"Service Unavailable", "text/plain")
+        if faults.garbage_next > 0:
+            faults.garbage_next -= 1
+            return Reply(200, b"<html>Caspos Mobile is restarting</html>", "text/html")
+        if faults.reject_next:
+            code, message = faults.reject_next.pop(0)
+            return json_reply({"code": str(code), "message": message})
+        try:
+            request = loads(body.decode("utf-8"))
+        except ValueError as error:
+            return json_reply(
+                {"code": str(MALFORMED_JSON), "message": f"{error_text(1002)}: {error}"}
+            )
+        answer, committed = self.memory.handle(request)
+        if committed and faults.drop_after_commit > 0:
+            faults.drop_after_commit -= 1
+            return Reply(200, b"", drop=True)
+        return json_reply(answer)
+
+
+class CasposHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as a phone's HTTP server does
+    timeout = 30  # an idle kept-alive connection is closed after this
+
+    def do_POST(self) -> None:
+        emulator: CasposEmulator = self.server.emulator  # type: ignore[attr-defined]
+        length = int(self.headers.get("Content-Length") or 0)
+        reply = emulator.reply(self.path, self.rfile.read(length))
+        if reply.drop:
+            self.close_connection = True
+            return
+        self.send_response(reply.status)
+        self.send_header("Content-Type", reply.content_type)
+        self.send_header("Content-Length", str(len(reply.body)))
+        self.end_headers()
+        self.wfile.write(reply.body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        if self.server.emulator.verbose:  # type: ignore[attr-defined]
+            super().log_message(format, *args)
+
+
+@contextlib.contextmanager
+def emulator(**options: object) -> Iterator[dict]:
+    """Run an emulator on 127.0.0.1 (ephemeral port) for the block; yields ``connect`` settings."""
+    options.setdefault("port", 0)
+    server = CasposEmulator(**options).start()  # type: ignore[arg-type]
+    try:
+        yield server.settings()
+    finally:
+        server.stop()
