@@ -88,6 +88,7 @@ class CasposEmulator:
         self.lock = threading.Lock()
         state_path = Path(state_file) if state_file else None
         self.memory = CasposMemory(username, password, self.now, state_path)
+        self.last_request: tuple[dict, bytes] = ({}, b"")
         self.server: ThreadingHTTPServer | None = None
         self.thread: threading.Thread | None = None
 
@@ -125,7 +126,10 @@ class CasposEmulator:
         """Serve in a background thread; returns at once with ``url`` set."""
         self.bind()
         assert self.server is not None
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        # a short poll keeps ``stop`` quick (serve_forever checks for shutdown at each poll)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self.thread.start()
         return self
 
@@ -230,11 +234,14 @@ class CasposEmulator:
 class CasposHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as a phone's HTTP server does
     timeout = 30  # an idle kept-alive connection is closed after this
+    disable_nagle_algorithm = True  # headers and body leave at once, no 40 ms delayed-ACK stall
 
     def do_POST(self) -> None:
         emulator: CasposEmulator = self.server.emulator  # type: ignore[attr-defined]
         length = int(self.headers.get("Content-Length") or 0)
-        reply = emulator.reply(self.path, self.rfile.read(length))
+        body = self.rfile.read(length)
+        emulator.last_request = (dict(self.headers), body)  # what tests check of the wire
+        reply = emulator.reply(self.path, body)
         if reply.drop:
             self.close_connection = True
             return
