@@ -58,6 +58,7 @@ class SerialSettings:
     stopbits: float = serial.STOPBITS_ONE
     write_timeout: float = 5.0
     poll_interval: float = 0.05  # longest wait of one read; the answer deadline is separate
+    quiet_interval: float = 0.1  # after a failed read, the line must be silent this long
 
 
 class SerialTransport:
@@ -68,6 +69,7 @@ class SerialTransport:
         self.url = settings.url
         self._lock = port_lock(settings.url)
         self._port: serial.SerialBase | None = None
+        self._late_bytes_possible = False  # an answer was not (fully) read: it may still come
 
     def _open(self) -> serial.SerialBase:
         if self._port is None:
@@ -90,13 +92,28 @@ class SerialTransport:
         with self._lock:
             port = self._open()
             try:
+                if self._late_bytes_possible:
+                    self._wait_until_quiet(port, time.monotonic() + timeout)
                 port.reset_input_buffer()  # a late answer to an earlier request is stale
                 port.write(payload)
                 port.flush()
             except (serial.SerialException, OSError) as error:
                 self._drop_port()
                 raise DeviceUnreachable(f"cannot write to the port: {error}", self.url) from None
-            return self._read_message(port, find_message, time.monotonic() + timeout)
+            self._late_bytes_possible = True
+            answer = self._read_message(port, find_message, time.monotonic() + timeout)
+            self._late_bytes_possible = False
+            return answer
+
+    def _wait_until_quiet(self, port: serial.SerialBase, deadline: float) -> None:
+        """Let the rest of a late answer arrive and drop it, so it cannot precede the next one."""
+        quiet_since = time.monotonic()
+        while time.monotonic() < deadline:
+            if port.read(max(1, port.in_waiting)):
+                quiet_since = time.monotonic()
+            elif time.monotonic() - quiet_since >= self.settings.quiet_interval:
+                break
+        self._late_bytes_possible = False
 
     def _read_message(
         self, port: serial.SerialBase, find_message: FindMessage, deadline: float
