@@ -109,11 +109,15 @@ def encode_error(request_id: object, code: int, message: str, data: object = Non
     return encode({"jsonrpc": JSONRPC_VERSION, "id": request_id, "error": error})
 
 
+def _reject_constant(name: str) -> object:
+    raise ValueError(f"{name} is not JSON")
+
+
 def decode(raw: bytes) -> object:
     """One message's JSON value, numbers with a fraction as ``Decimal`` (money never floats)."""
     try:
-        return json.loads(raw.decode("utf-8"), parse_float=Decimal)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        return json.loads(raw.decode("utf-8"), parse_float=Decimal, parse_constant=_reject_constant)
+    except (UnicodeDecodeError, ValueError) as error:
         raise MalformedAnswer(f"not valid JSON: {error}") from None
 
 
