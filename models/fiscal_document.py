@@ -1,0 +1,302 @@
+import json
+from urllib.parse import quote as url_quote
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from ..fiscal_device_lib.core import DocumentKind, to_jsonable
+
+DOCUMENT_KINDS = [
+    (DocumentKind.SALE.value, "Sale"),
+    (DocumentKind.STORNO.value, "Storno / refund"),
+    (DocumentKind.INVOICE.value, "Invoice"),
+    (DocumentKind.CREDIT_NOTE.value, "Credit note"),
+    (DocumentKind.CASH_IN.value, "Cash in"),
+    (DocumentKind.CASH_OUT.value, "Cash out"),
+    (DocumentKind.X_REPORT.value, "X report"),
+    (DocumentKind.Z_REPORT.value, "Z report"),
+]
+# Kinds that answer the same question for one source record: "was it fiscalized?".
+KIND_GROUPS = {
+    DocumentKind.SALE.value: ("sale", "invoice"),
+    DocumentKind.INVOICE.value: ("sale", "invoice"),
+    DocumentKind.STORNO.value: ("storno", "credit_note"),
+    DocumentKind.CREDIT_NOTE.value: ("storno", "credit_note"),
+}
+# Pending or done: a new document for the same source would risk a second receipt.
+LIVE_STATES = ("sending", "unknown", "done")
+
+
+class FiscalDocument(models.Model):
+    _name = "fiscal.document"
+    _description = "Fiscal Document"
+    _order = "id desc"
+    _rec_name = "name"
+    _check_company_auto = True
+
+    name = fields.Char(compute="_compute_name", store=True)
+    device_id = fields.Many2one(
+        "fiscal.device",
+        required=True,
+        readonly=True,
+        ondelete="restrict",
+        index=True,
+        check_company=True,
+    )
+    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
+    family = fields.Selection(related="device_id.family")
+    kind = fields.Selection(DOCUMENT_KINDS, required=True, readonly=True)
+    state = fields.Selection(
+        [
+            ("to_send", "To send"),
+            ("sending", "Sending"),
+            ("done", "Done"),
+            ("failed", "Failed"),
+            ("unknown", "Unknown outcome"),
+        ],
+        required=True,
+        default="to_send",
+        readonly=True,
+        index=True,
+    )
+    uuid = fields.Char(
+        string="UUID",
+        required=True,
+        readonly=True,
+        copy=False,
+        help="Caspos documentUUID / the unique sale number: a retry resends it unchanged.",
+    )
+    request_json = fields.Text(string="Request", readonly=True)
+    answer_json = fields.Text(string="Answer", readonly=True)
+    # Answer of the device
+    document_id = fields.Char(
+        string="Device document id",
+        readonly=True,
+        help="Caspos document_id; myPOS N5: the QR text of the receipt.",
+    )
+    short_document_id = fields.Char(string="Fiscal id", readonly=True)
+    document_number = fields.Integer(readonly=True, help="Caspos document / N5 receipt number.")
+    shift_document_number = fields.Integer(readonly=True)
+    device_number = fields.Char(readonly=True, help="Caspos barcode number / N5 invoice number.")
+    fiscal_memory_number = fields.Char(readonly=True)
+    issued_at = fields.Datetime(readonly=True)
+    qr_payload = fields.Char(string="QR payload", readonly=True)
+    qr_link = fields.Char(string="QR link", readonly=True)
+    qr_value = fields.Char(compute="_compute_qr_value", string="QR code")
+    qr_image_url = fields.Char(compute="_compute_qr_value", string="QR image")
+    report_number = fields.Integer(readonly=True)
+    totals_json = fields.Text(string="Report totals", readonly=True)
+    currency_id = fields.Many2one("res.currency", readonly=True)
+    amount_total = fields.Monetary(readonly=True)
+    # Source
+    res_model = fields.Char(string="Source model", readonly=True, index=True)
+    res_id = fields.Many2oneReference(
+        string="Source id", model_field="res_model", readonly=True, index=True
+    )
+    source_name = fields.Char(string="Source", readonly=True)
+    parent_id = fields.Many2one(
+        "fiscal.document", string="Original document", readonly=True, index=True
+    )
+    child_ids = fields.One2many("fiscal.document", "parent_id", string="Stornos")
+    # Errors
+    error_code = fields.Char(readonly=True)
+    error_message = fields.Text(readonly=True)
+    error_hint = fields.Text(readonly=True)
+    resolution_note = fields.Text(readonly=True)
+    user_id = fields.Many2one("res.users", readonly=True)
+    sent_at = fields.Datetime(readonly=True)
+    answered_at = fields.Datetime(readonly=True)
+
+    @api.depends("kind", "short_document_id", "document_number", "source_name", "uuid")
+    def _compute_name(self):
+        labels = dict(self._fields["kind"]._description_selection(self.env))
+        for document in self:
+            reference = (
+                document.short_document_id
+                or (document.document_number and str(document.document_number))
+                or (document.uuid or "")[:8]
+            )
+            parts = [labels.get(document.kind, document.kind or ""), reference]
+            if document.source_name:
+                parts.append(f"({document.source_name})")
+            document.name = " ".join(part for part in parts if part)
+
+    @api.depends("qr_link", "qr_payload")
+    def _compute_qr_value(self):
+        for document in self:
+            document.qr_value = document.qr_link or document.qr_payload
+            document.qr_image_url = document.qr_value and (
+                "/report/barcode/?barcode_type=QR&width=160&height=160&value="
+                + url_quote(document.qr_value, safe="")
+            )
+
+    _sql_constraints = [
+        ("uuid_unique", "unique(device_id, uuid)", "A document UUID is used once per device."),
+    ]
+
+    def write(self, vals):
+        done = self.filtered(lambda document: document.state == "done")
+        if done:
+            raise UserError(
+                _(
+                    "Fiscal document %(documents)s is done: it was registered by the device "
+                    "and cannot be changed.",
+                    documents=", ".join(done.mapped("display_name")),
+                )
+            )
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_registered(self):
+        kept = self.filtered(lambda document: document.state in LIVE_STATES)
+        if kept:
+            raise UserError(
+                _(
+                    "Fiscal document %(documents)s may be registered by the device and stays in "
+                    "the fiscal journal: it cannot be deleted.",
+                    documents=", ".join(kept.mapped("display_name")),
+                )
+            )
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+
+    def action_resume(self):
+        """Resend a document whose answer was lost, under the same uuid."""
+        self.ensure_one()
+        if self.state != "sending":
+            raise UserError(
+                _("Only a document in state Sending can be resent (%(doc)s).", doc=self.name)
+            )
+        source = self._source_record()
+        document = self.device_id._run_on_device(
+            self.kind, source, build=None, parent=self.parent_id, resume=self._pending_values()
+        )
+        return document._action_open()
+
+    def action_resolve(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Resolve fiscal document"),
+            "res_model": "fiscal.document.resolve",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_document_id": self.id},
+        }
+
+    def action_open_source(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self.res_model,
+            "res_id": self.res_id,
+            "view_mode": "form",
+        }
+
+    def _action_open(self):
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "fiscal.document",
+            "res_id": self.id,
+            "view_mode": "form",
+            "target": "current",
+        }
+
+    # ------------------------------------------------------------------
+    # Business methods
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _kind_group(self, kind):
+        kind = getattr(kind, "value", kind)
+        return KIND_GROUPS.get(kind, (kind,))
+
+    @api.model
+    def _pending_for(self, device, source, kinds):
+        """The live document of ``source`` as values, read from the committed journal: this
+        transaction's snapshot may predate another worker's document."""
+        with device._journal() as env:
+            found = env["fiscal.document"].search(
+                [
+                    ("res_model", "=", source._name),
+                    ("res_id", "=", source.id),
+                    ("kind", "in", kinds),
+                    ("state", "in", LIVE_STATES),
+                ],
+                limit=1,
+            )
+            return found._pending_values() if found else None
+
+    def _pending_values(self):
+        self.ensure_one()
+        return {
+            "id": self.id,
+            "name": self.display_name,
+            "state": self.state,
+            "kind": self.kind,
+            "request_json": self.request_json,
+        }
+
+    def _source_record(self):
+        self.ensure_one()
+        if not self.res_model or not self.res_id or self.res_model not in self.env:
+            return None
+        return self.env[self.res_model].browse(self.res_id).exists() or None
+
+    def _write_result(self, result):
+        issued_at = result.issued_at
+        if issued_at is not None and issued_at.tzinfo is not None:
+            issued_at = issued_at.replace(tzinfo=None)
+        values = {
+            "state": "done",
+            "answer_json": json.dumps(to_jsonable(result.raw), indent=2, ensure_ascii=False),
+            "document_id": result.document_id,
+            "short_document_id": result.short_document_id,
+            "document_number": result.document_number or 0,
+            "shift_document_number": result.shift_document_number or 0,
+            "device_number": result.number,
+            "fiscal_memory_number": result.fiscal_memory_number,
+            "issued_at": issued_at or False,
+            "qr_payload": result.qr_payload,
+            "qr_link": result.qr_link,
+            "answered_at": fields.Datetime.now(),
+            "error_code": False,
+            "error_message": False,
+            "error_hint": False,
+        }
+        if result.total is not None:
+            values["amount_total"] = float(result.total)
+        self.write(values)
+
+    def _write_report(self, report):
+        self.write(
+            {
+                "state": "done",
+                "report_number": report.number or 0,
+                "totals_json": json.dumps(
+                    to_jsonable({"totals": report.totals, "vat": report.vat}),
+                    indent=2,
+                    ensure_ascii=False,
+                ),
+                "answer_json": json.dumps(to_jsonable(report.raw), indent=2, ensure_ascii=False),
+                "answered_at": fields.Datetime.now(),
+            }
+        )
+
+    def _next_step_text(self):
+        self.ensure_one()
+        if self.state == "sending":
+            return _(
+                "The document %(uuid)s is kept: run the operation again to resend it with the "
+                "same UUID; the device returns the receipt it already made, never a second one.",
+                uuid=self.uuid,
+            )
+        if self.state == "unknown":
+            return _(
+                "The document is kept with an unknown outcome: a fiscal manager must check the "
+                "device's journal and resolve it (enter the receipt number, or mark it not "
+                "printed) before it can be sent again."
+            )
+        return _("Nothing was registered; correct the problem and try again.")
