@@ -95,8 +95,7 @@ class SerialTransport:
                 if self._late_bytes_possible:
                     self._wait_until_quiet(port, time.monotonic() + timeout)
                 port.reset_input_buffer()  # a late answer to an earlier request is stale
-                port.write(payload)
-                port.flush()
+                port.write(payload)  # returns once queued; no flush: the answer proves delivery
             except (serial.SerialException, OSError) as error:
                 self._drop_port()
                 raise DeviceUnreachable(f"cannot write to the port: {error}", self.url) from None

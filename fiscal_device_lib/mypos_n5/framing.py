@@ -84,11 +84,12 @@ def _json_number(value: object) -> float:
     raise TypeError(f"not JSON serialisable: {value!r}")
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_json_number)
+
+
 def encode(message: dict) -> bytes:
     """Compact UTF-8 JSON (Cyrillic as is, not ``\\u`` escapes), Decimals as numbers."""
-    return json.dumps(
-        message, ensure_ascii=False, separators=(",", ":"), default=_json_number
-    ).encode("utf-8")
+    return _ENCODER.encode(message).encode("utf-8")
 
 
 def encode_request(method: str, params: object, request_id: int) -> bytes:
