@@ -195,6 +195,8 @@ class CasposDriver(FiscalDevice):
         self.timeout, self.retries = float(timeout), int(retries)
         self.currency = currency
         self.session = requests.Session()
+        # the device is on the shop's LAN: an environment proxy must not carry fiscal documents
+        self.session.trust_env = False
         self.logged_in = False
         self.qr_code_url = ""
 

@@ -11,6 +11,7 @@ import enum
 import json
 from datetime import datetime
 from decimal import Decimal
+from json.encoder import encode_basestring as encode_text  # C speed, non-ASCII kept
 
 from ..core.money import round_money, round_quantity
 
@@ -172,15 +173,19 @@ def _number_text(value: Decimal) -> str:
 def dumps(value: object) -> str:
     """Compact JSON with Decimals as exact numbers (2 dp, or 3 dp for ``Quantity``), UTF-8 text
     kept as it is (Azerbaijani letters are not escaped)."""
-    if isinstance(value, dict):
-        return "{" + ",".join(f"{dumps(str(k))}:{dumps(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, list | tuple):
-        return "[" + ",".join(dumps(v) for v in value) + "]"
+    kind = type(value)
+    if kind is str:
+        return encode_text(value)  # type: ignore[arg-type]
+    if kind is dict:
+        items = value.items()  # type: ignore[attr-defined]
+        return "{" + ",".join(f"{encode_text(str(k))}:{dumps(v)}" for k, v in items) + "}"
+    if kind is list or kind is tuple:
+        return "[" + ",".join(dumps(v) for v in value) + "]"  # type: ignore[attr-defined]
     if isinstance(value, Decimal):
         return _number_text(value)
     if isinstance(value, enum.Enum):
         return dumps(value.value)
-    return json.dumps(value, ensure_ascii=False)
+    return json.dumps(value)  # int, bool, None, float
 
 
 def encode(value: object) -> bytes:
