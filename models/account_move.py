@@ -108,7 +108,7 @@ class AccountMove(models.Model):
         posted = super()._post(soft=soft)
         for move in posted.filtered(lambda m: m.move_type in MAIN_KINDS):
             device = move._fiscal_device()
-            if not device.auto_fiscalize:
+            if not device.sudo().auto_fiscalize:
                 continue
             if move.move_type == "out_invoice":
                 move._fiscalize(device)

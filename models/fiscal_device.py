@@ -70,6 +70,7 @@ STORNO_REASONS = [
     (StornoReason.GOODS_RETURN.value, "Goods return"),
     (StornoReason.WRONG_PRICE.value, "Wrong price / tax base reduction"),
 ]
+EMULATOR_LAST_INVOICE = "9999999999"
 # Seconds between two attempts at the device row lock.
 LOCK_POLL_INTERVAL = 0.2
 
@@ -94,6 +95,11 @@ class RunningEmulator:
             self.settings = self.emulator.settings()
         else:
             self.emulator = N5Emulator(state_path=state_dir / "n5.json")
+            if not self.emulator.device.state.invoice_last:
+                # a fresh emulator has no invoice numbers: give it a range so invoices work
+                self.emulator.device.set_invoice_range(
+                    {"firstInv": "1", "lastInv": EMULATOR_LAST_INVOICE}
+                )
             self.settings = {"port": self.emulator.start()}
 
     def stop(self):
@@ -416,9 +422,13 @@ class FiscalDevice(models.Model):
             raise UserError(
                 _("Fiscal device %(device)s is not an emulator.", device=self.display_name)
             )
+        return running_emulator(self._emulator_key(), self.family, self._emulator_state_dir())
+
+    def _emulator_state_dir(self):
+        # the database uuid keeps a re-created database of the same name off an old state
+        database_uuid = self.env["ir.config_parameter"].sudo().get_param("database.uuid")
         filestore = config.filestore(self.env.cr.dbname)
-        state_dir = f"{filestore}/fiscal_device_emulators/{self.kind}/{self.id}"
-        return running_emulator(self._emulator_key(), self.family, state_dir)
+        return Path(filestore, "fiscal_device_emulators", database_uuid, f"{self.kind}-{self.id}")
 
     def _stop_emulators(self):
         for device in self:
@@ -436,15 +446,14 @@ class FiscalDevice(models.Model):
                 "path": device.path or "/",
                 "username": device.username or "",
                 "password": device.password or "",
-                "retries": device.retries,
             }
         else:
-            settings = {"baudrate": device.baudrate, "busy_retries": device.busy_retries}
+            settings = {"baudrate": device.baudrate}
             if device.port:
                 settings["port"] = device.port
             else:
                 settings["url"] = device.url
-        if not device.is_emulator and not (settings.get("url") or settings.get("port")):
+        if not (settings.get("url") or settings.get("port")):
             raise UserError(
                 _(
                     "Fiscal device %(device)s has no URL or serial port: set it on the device.",
@@ -453,8 +462,12 @@ class FiscalDevice(models.Model):
             )
         if device.timeout:
             settings["timeout"] = device.timeout
-        if device.family == "caspos" and device.currency_id:
-            settings["currency"] = device.currency_id.name
+        if device.family == "caspos":
+            settings["retries"] = max(device.retries, 0)
+            if device.currency_id:
+                settings["currency"] = device.currency_id.name
+        else:
+            settings["busy_retries"] = max(device.busy_retries, 0)
         return settings
 
     def _lock(self):
@@ -650,8 +663,7 @@ class FiscalDevice(models.Model):
                     payload = self._validate(payload)
                 except ValidationError as error:
                     raise self._fiscal_user_error(error) from error
-            if isinstance(payload, Receipt):
-                self._ensure_shift(driver)
+            self._ensure_shift(driver)
             if not resume:
                 document_id = self._journal_create(payload, source, parent)
             try:
@@ -714,7 +726,7 @@ class FiscalDevice(models.Model):
             "uuid": payload.uuid,
             "request_json": json.dumps(to_jsonable(payload), indent=2, ensure_ascii=False),
             "amount_total": float(
-                payload.total if isinstance(payload, Receipt) else payload.amount
+                payload.total if isinstance(payload, Receipt) else abs(payload.amount)
             ),
             "currency_id": currency.id,
             "parent_id": parent.id if parent else False,

@@ -267,7 +267,7 @@ class FiscalDocument(models.Model):
             "error_hint": False,
         }
         if result.total is not None:
-            values["amount_total"] = float(result.total)
+            values["amount_total"] = float(abs(result.total))
         self.write(values)
 
     def _write_report(self, report):

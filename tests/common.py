@@ -1,0 +1,99 @@
+import shutil
+
+from odoo import Command
+from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+from odoo.exceptions import UserError
+
+
+class FiscalDeviceCommon(AccountTestInvoicingCommon):
+    """Invoices on the built-in emulators of both device families.
+
+    The registry is put in test mode so that the journal's own cursor (``registry.cursor()``)
+    shares the test transaction, as Odoo's HttpCase does; its commits become savepoints.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.registry.enter_test_mode(cls.cr)
+        cls.addClassCleanup(cls.registry.leave_test_mode)
+        cls.group_fiscal_user = cls.env.ref("fiscal_device.group_fiscal_user")
+        cls.group_fiscal_manager = cls.env.ref("fiscal_device.group_fiscal_manager")
+        cls.env.user.groups_id = [Command.link(cls.group_fiscal_manager.id)]
+        cls.azn = cls.setup_other_currency("AZN", rates=[("2019-01-01", 1.0)])
+        cls.caspos = cls._create_device("Caspos test", "caspos_emulator", "1")
+        cls.n5 = cls._create_device("N5 test", "n5_emulator", "B")
+        cls.n5_journal = cls.company_data["default_journal_sale"].copy({"name": "N5 sales"})
+        cls.n5_journal.fiscal_device_id = cls.n5
+        cls.company_data["default_journal_sale"].fiscal_device_id = cls.caspos
+
+    def setUp(self):
+        super().setUp()
+        # the emulators live in the server process: each test starts them from a blank state
+        for device in (self.caspos, self.n5):
+            self._reset_emulator(device)
+            self.addCleanup(self._reset_emulator, device)
+
+    @staticmethod
+    def _reset_emulator(device):
+        device._stop_emulators()
+        shutil.rmtree(device._emulator_state_dir(), ignore_errors=True)
+
+    @classmethod
+    def _create_device(cls, name, kind, vat_class, **values):
+        device = cls.env["fiscal.device"].create(
+            {
+                "name": name,
+                "kind": kind,
+                "cashier_name": "Test Cashier",
+                "tax_map_ids": [
+                    Command.create({"tax_id": cls.tax_sale_a.id, "vat_class": vat_class})
+                ],
+                **values,
+            }
+        )
+        cls.addClassCleanup(device._stop_emulators)
+        return device
+
+    def _caspos_invoice(self, post=True, **values):
+        return self.init_invoice(
+            "out_invoice",
+            products=self.product_a,
+            currency=self.azn,
+            journal=self.company_data["default_journal_sale"],
+            post=post,
+            **values,
+        )
+
+    def _n5_invoice(self, partner=None, post=True):
+        return self.init_invoice(
+            "out_invoice",
+            partner=partner,
+            products=self.product_a,
+            journal=self.n5_journal,
+            post=post,
+        )
+
+    def _credit_note(self, invoice):
+        reversal = (
+            self.env["account.move.reversal"]
+            .with_context(active_model="account.move", active_ids=invoice.ids)
+            .create({"journal_id": invoice.journal_id.id, "reason": "returned"})
+        )
+        credit_note = self.env["account.move"].browse(reversal.refund_moves()["res_id"])
+        credit_note.action_post()
+        return credit_note
+
+    def _documents(self, move):
+        return self.env["fiscal.document"].search(
+            [("res_model", "=", move._name), ("res_id", "=", move.id)], order="id"
+        )
+
+    def _user_error_keeping_journal(self, function, *args):
+        """Call ``function`` expecting a UserError, without the savepoint of assertRaises: the
+        journal entries written in the (shared) test transaction must stay to be checked."""
+        try:
+            function(*args)
+        except UserError as error:
+            return str(error)
+        self.fail(f"{function} raised no UserError")
