@@ -1,8 +1,10 @@
 """Round trip of a 50-line PrintReceipt: through the N5 driver vs a bare write/read (not a test).
 
-Starts ``fiscal-device emulate n5`` in a subprocess on a pseudo-terminal, then alternates
-``driver.fiscalize(receipt)`` and a bare ``os.write``/``os.read`` of the same request bytes on the
-same terminal, and prints both medians and their ratio (target <= 1.05).
+Starts ``fiscal-device emulate n5`` in a subprocess on a pseudo-terminal, then interleaves
+``driver.print_receipt(params)`` (the driver's PrintReceipt: framing, lock, deadline-bound read,
+id check), ``driver.fiscalize(receipt)`` (the same plus validating and serialising the neutral
+receipt) and a bare ``os.write``/``os.read`` of the same request bytes on the same terminal, and
+prints the medians and the ratios to the bare path (target <= 1.05).
 
     python bench/bench_n5.py [--rounds 300]
 """
@@ -54,29 +56,42 @@ def main() -> None:
             fd = os.open(link, os.O_RDWR | os.O_NOCTTY)
             tty.setraw(fd)
             request = framing.encode_request("PrintReceipt", receipt_params(receipt), 10**6)
-            driver_times, bare_times = [], []
-            for _ in range(20):  # warm up both paths
-                device.fiscalize(receipt)
-                bare_round_trip(fd, request)
+            params = receipt_params(receipt)
+            paths = {
+                "driver": lambda: timed(device.print_receipt, params),
+                "fiscalize": lambda: timed(device.fiscalize, receipt),
+                "bare": lambda: bare_round_trip(fd, request),
+            }
+            times: dict[str, list[float]] = {name: [] for name in paths}
+            for _ in range(20):  # warm up every path
+                for measure in paths.values():
+                    measure()
             for round_number in range(rounds):
-                # alternate which goes first: the one after the other meets a warmer emulator
-                if round_number % 2:
-                    bare_times.append(bare_round_trip(fd, request))
-                started = time.perf_counter()
-                device.fiscalize(receipt)
-                driver_times.append(time.perf_counter() - started)
-                if not round_number % 2:
-                    bare_times.append(bare_round_trip(fd, request))
+                # rotate the order: the path after another meets a warmer emulator
+                names = list(paths)
+                shift = round_number % len(names)
+                for name in names[shift:] + names[:shift]:
+                    times[name].append(paths[name]())
             os.close(fd)
             device.close()
         finally:
             emulator.terminate()
             emulator.wait()
-    driver, bare = statistics.median(driver_times), statistics.median(bare_times)
+    driver, full, bare = (
+        statistics.median(times[path]) for path in ("driver", "fiscalize", "bare")
+    )
     print(f"{LINES}-line PrintReceipt, {len(request)} bytes, {rounds} rounds each")
-    print(f"median through the driver: {driver * 1000:.3f} ms")
-    print(f"median bare write/read:    {bare * 1000:.3f} ms")
-    print(f"ratio driver / bare:       {driver / bare:.3f}  (target <= 1.05)")
+    print(f"median driver PrintReceipt:        {driver * 1000:.3f} ms")
+    print(f"median fiscalize (validate+build): {full * 1000:.3f} ms")
+    print(f"median bare write/read:            {bare * 1000:.3f} ms")
+    print(f"ratio driver / bare:               {driver / bare:.3f}  (target <= 1.05)")
+    print(f"ratio fiscalize / bare:            {full / bare:.3f}")
+
+
+def timed(call, argument) -> float:
+    started = time.perf_counter()
+    call(argument)
+    return time.perf_counter() - started
 
 
 if __name__ == "__main__":
