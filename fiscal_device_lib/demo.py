@@ -149,8 +149,10 @@ def print_day(log: DayLog, out: TextIO) -> None:
         )
     for label, report in log.reports:
         number = f" no. {report.number}" if report.number is not None else ""
-        print(f"\n   {label}{number}", file=out)
+        print(f"\n   {label}{number} (totals that are zero not shown)", file=out)
         for name, value in report.totals.items():
+            if not value:
+                continue
             shown = money_text(value) if isinstance(value, Decimal) else str(value)
             print(f"     {name:<34} {shown:>12}", file=out)
         for vat_class, amount in report.vat.items():

@@ -243,7 +243,7 @@ class FiscalResult:
     number: str = ""  # Caspos barcode number
     fiscal_memory_number: str = ""
     issued_at: datetime | None = None
-    total: Decimal | None = None
+    total: Decimal | None = None  # as printed, never negative: ``kind`` says the direction
     qr_payload: str = ""
     qr_link: str = ""
     bank: BankInfo | None = None

@@ -280,7 +280,7 @@ class N5Driver(FiscalDevice):
         result = self.call("CashInOut", params)
         self._day_open = True
         return FiscalResult(
-            kind=operation.kind, total=params["amount"], request=params, raw={"result": result}
+            kind=operation.kind, total=abs(operation.amount), request=params, raw={"result": result}
         )
 
     def x_report(

@@ -152,7 +152,8 @@ def test_cash_in_out_and_current_cash(device):
     operator = samples.OPERATOR
     result = device.cash_in_out(CashOperation("u1", Decimal("20.00"), operator))
     assert result.kind == DocumentKind.CASH_IN and result.total == Decimal("20.00")
-    device.cash_in_out(CashOperation("u2", Decimal("-5.50"), operator))
+    result = device.cash_in_out(CashOperation("u2", Decimal("-5.50"), operator))
+    assert result.kind == DocumentKind.CASH_OUT and result.total == Decimal("5.50")
     assert device.current_cash() == Decimal("14.50")
     with pytest.raises(DeviceRejected) as caught:
         device.cash_in_out(CashOperation("u3", Decimal("-100"), operator))
