@@ -482,12 +482,13 @@ class FiscalDevice(models.Model):
                 return
             except psycopg2.errors.LockNotAvailable:
                 if time.monotonic() >= deadline:
+                    seconds = format(self.lock_timeout, "g")
                     raise UserError(
                         _(
                             "Fiscal device %(device)s is busy with another operation. "
                             "Waited %(seconds)s seconds; try again in a moment.",
                             device=self.display_name,
-                            seconds=f"{self.lock_timeout:g}",
+                            seconds=seconds,
                         )
                     ) from None
                 time.sleep(LOCK_POLL_INTERVAL)
@@ -520,10 +521,11 @@ class FiscalDevice(models.Model):
         if isinstance(error, UserError):
             return error
         if isinstance(error, ValidationError):
+            problems = "\n".join("• " + problem for problem in error.problems)
             message = _(
                 "The document cannot be sent to fiscal device %(device)s:\n%(problems)s",
                 device=device,
-                problems="\n".join(f"• {problem}" for problem in error.problems),
+                problems=problems,
             )
         elif isinstance(error, DeviceRejected):
             message = _(

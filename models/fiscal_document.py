@@ -23,6 +23,7 @@ KIND_GROUPS = {
     DocumentKind.STORNO.value: ("storno", "credit_note"),
     DocumentKind.CREDIT_NOTE.value: ("storno", "credit_note"),
 }
+REPORT_KINDS = (DocumentKind.X_REPORT.value, DocumentKind.Z_REPORT.value)
 # Pending or done: a new document for the same source would risk a second receipt.
 LIVE_STATES = ("sending", "unknown", "done")
 
@@ -33,6 +34,9 @@ class FiscalDocument(models.Model):
     _order = "id desc"
     _rec_name = "name"
     _check_company_auto = True
+    _sql_constraints = [
+        ("uuid_unique", "unique(device_id, uuid)", "A document UUID is used once per device."),
+    ]
 
     name = fields.Char(compute="_compute_name", store=True)
     device_id = fields.Many2one(
@@ -130,10 +134,6 @@ class FiscalDocument(models.Model):
                 + url_quote(document.qr_value, safe="")
             )
 
-    _sql_constraints = [
-        ("uuid_unique", "unique(device_id, uuid)", "A document UUID is used once per device."),
-    ]
-
     def write(self, vals):
         done = self.filtered(lambda document: document.state == "done")
         if done:
@@ -168,6 +168,13 @@ class FiscalDocument(models.Model):
         if self.state != "sending":
             raise UserError(
                 _("Only a document in state Sending can be resent (%(doc)s).", doc=self.name)
+            )
+        if self.kind in REPORT_KINDS:
+            raise UserError(
+                _(
+                    "A report is not resent: run it again from the device (%(doc)s).",
+                    doc=self.name,
+                )
             )
         source = self._source_record()
         document = self.device_id._run_on_device(
