@@ -76,7 +76,13 @@ class FiscalDevice(abc.ABC):
         """Close the shift / fiscal day and return its report."""
 
     def print_duplicate(self) -> None:
+        """Print a copy of the last document (N5 PrintDuplicate, Caspos printLastCheque)."""
         self.require(Capability.PRINT_DUPLICATE)
+        raise NotImplementedError
+
+    def open_cashbox(self) -> None:
+        """Open the cash drawer attached to the device."""
+        self.require(Capability.OPEN_CASHBOX)
         raise NotImplementedError
 
     def close(self) -> None:  # noqa: B027 - most drivers hold nothing to release

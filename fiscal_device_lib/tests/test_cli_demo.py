@@ -74,3 +74,16 @@ def test_help_on_every_subcommand(command, capsys):
         build_parser().parse_args([*command, "--help"])
     assert caught.value.code == 0
     assert "usage: fiscal-device " + " ".join(command) in capsys.readouterr().out
+
+
+def test_optional_operations_say_which_device_cannot_do_them():
+    from fiscal_device_lib.core.errors import UnsupportedOperation
+    from fiscal_device_lib.mypos_n5 import FAMILY
+
+    with (
+        FAMILY.emulator() as settings,
+        FAMILY.connect(**settings) as device,
+        pytest.raises(UnsupportedOperation) as caught,
+    ):
+        device.open_cashbox()
+    assert str(caught.value) == "N5Driver cannot do open_cashbox"
