@@ -31,12 +31,37 @@ def add_emulate_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--http", type=_address, metavar="HOST:PORT", help="serve POST /jsonrpc")
     parser.add_argument("--state", metavar="FILE", help="keep the device's state in FILE")
     parser.add_argument("--paper", metavar="FILE", help="print documents to FILE (default stdout)")
+    faults = parser.add_argument_group("fault knobs (each wears off after N)")
+    faults.add_argument("--paper-out", type=int, default=0, metavar="N", help="NO_PAPER N prints")
+    faults.add_argument("--busy", type=int, default=0, metavar="N", help="BUSY to N requests")
+    faults.add_argument("--drop", type=int, default=0, metavar="N", help="do, then lose N answers")
+    faults.add_argument(
+        "--garbage", type=int, default=0, metavar="N", help="do, then answer garbage N times"
+    )
+    faults.add_argument(
+        "--slow-line", type=float, default=0.0, metavar="SECONDS", help="pause per 8 answer bytes"
+    )
     parser.set_defaults(func=emulate_command)
+
+
+def apply_fault_knobs(emulator: N5Emulator, args: argparse.Namespace) -> None:
+    """The command line's fault flags, through the same knobs the tests use."""
+    for count, knob in (
+        (args.paper_out, emulator.paper_out),
+        (args.busy, emulator.busy),
+        (args.drop, emulator.drop_answers),
+        (args.garbage, emulator.garbage_answers),
+    ):
+        if count:
+            knob(count)
+    if args.slow_line:
+        emulator.slow_line(args.slow_line)
 
 
 def emulate_command(args: argparse.Namespace) -> int:
     paper = open(args.paper, "a", encoding="utf-8") if args.paper else sys.stdout  # noqa: SIM115
     emulator = N5Emulator(state_path=args.state, paper=paper, link=args.link)
+    apply_fault_knobs(emulator, args)
     try:
         if args.tcp:
             host, port = emulator.start_tcp(*args.tcp)

@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 
 from fiscal_device_lib.core.codec import to_jsonable
 from fiscal_device_lib.core.documents import DocumentKind, FiscalResult
+from fiscal_device_lib.core.errors import DeviceRejected
 from fiscal_device_lib.mypos_n5 import N5Emulator, connect, samples
 from fiscal_device_lib.mypos_n5.cli import run
 
@@ -79,20 +81,51 @@ def test_state_survives_a_restart(tmp_path):
         assert len(second.receipts()) == 2 and second.device.state.day_open
 
 
-def test_emulate_command_serves_a_linked_pty_and_prints_paper(tmp_path):
-    link, paper = tmp_path / "n5tty", tmp_path / "paper.txt"
+@contextmanager
+def emulate_command(link: Path, *flags: str):
+    """``fiscal-device emulate n5 --link LINK FLAGS`` in a child process, stopped by Ctrl-C."""
     command = [sys.executable, "-c", "from fiscal_device_lib.cli import main; main()"]
-    args = ["emulate", "n5", "--link", str(link), "--paper", str(paper)]
+    args = ["emulate", "n5", "--link", str(link), *flags]
     process = subprocess.Popen(command + args, stderr=subprocess.PIPE, text=True)
     try:
         assert "N5 emulator on /dev/" in process.stderr.readline()
+        yield process
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=5)
+
+
+def test_emulate_command_serves_a_linked_pty_and_prints_paper(tmp_path):
+    link, paper = tmp_path / "n5tty", tmp_path / "paper.txt"
+    with emulate_command(link, "--paper", str(paper)):
         with connect(port=str(link), timeout=2) as device:
             assert device.fiscalize(samples.sale()).document_number == 1
         deadline = time.monotonic() + 2
         while "ФИСКАЛЕН БОН" not in paper.read_text(encoding="utf-8"):
             assert time.monotonic() < deadline
             time.sleep(0.02)
-    finally:
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=5)
     assert not os.path.lexists(link)
+
+
+def test_emulate_fault_flags_answer_busy(tmp_path):
+    link = tmp_path / "n5busy"
+    with (
+        emulate_command(link, "--paper", os.devnull, "--busy", "9"),
+        connect(port=str(link), timeout=2, busy_retries=0) as device,
+        pytest.raises(DeviceRejected) as caught,
+    ):
+        device.numbers()
+    assert (caught.value.code, caught.value.message) == (53, "BUSY")
+
+
+def test_emulate_fault_flags_paper_out_then_print_again(tmp_path):
+    link = tmp_path / "n5paper"
+    with (
+        emulate_command(link, "--paper", os.devnull, "--paper-out", "1"),
+        connect(port=str(link), timeout=2) as device,
+    ):
+        with pytest.raises(DeviceRejected) as caught:
+            device.fiscalize(samples.sale())
+        assert (caught.value.code, caught.value.resumable) == (23, True)
+        device.print_again()
+        assert device.fiscalize(samples.sale()).document_number == 2
