@@ -22,6 +22,8 @@
         "wizards/fiscal_cash_move_views.xml",
         "views/fiscal_menus.xml",
         "report/report_invoice.xml",
+        "views/pos_order_views.xml",
+        "views/pos_config_views.xml",
     ],
     "demo": ["data/fiscal_device_demo.xml"],
     "installable": True,

@@ -1,3 +1,5 @@
+# the mixin first: account.move and pos.order inherit it
+from . import fiscal_source_mixin  # noqa: F401, I001
 from . import (  # noqa: F401
     account_journal,
     account_move,
@@ -7,4 +9,7 @@ from . import (  # noqa: F401
     fiscal_device_tax,
     fiscal_device_uom,
     fiscal_document,
+    pos_config,
+    pos_order,
+    res_config_settings,
 )

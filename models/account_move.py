@@ -6,36 +6,18 @@ from odoo.exceptions import UserError
 from ..fiscal_device_lib.core import (
     Buyer,
     Capability,
-    CodeKind,
     IdentType,
-    Line,
     Payment,
     PaymentKind,
     Receipt,
-    StornoReason,
-    StornoReference,
 )
-from ..fiscal_device_lib.core.money import (
-    fit_unit_price,
-    line_gross,
-    round_money,
-    round_quantity,
-    to_decimal,
-)
-from ..fiscal_device_lib.core.validation import ean_is_valid
 
-FISCAL_STATES = [
-    ("none", "Not fiscalized"),
-    ("sending", "Sending"),
-    ("unknown", "Unknown outcome"),
-    ("failed", "Failed"),
-    ("done", "Fiscalized"),
-]
 MAIN_KINDS = {"out_invoice": ("sale", "invoice"), "out_refund": ("storno", "credit_note")}
 
 
 class AccountMove(models.Model):
-    _inherit = "account.move"
+    _name = "account.move"
+    _inherit = ["account.move", "fiscal.source.mixin"]
 
     fiscal_document_ids = fields.One2many(
         "fiscal.document",
@@ -44,33 +26,6 @@ class AccountMove(models.Model):
         string="Fiscal documents",
         groups="fiscal_device.group_fiscal_user",
     )
-    fiscal_device_id = fields.Many2one(
-        "fiscal.device", compute="_compute_fiscal_device_id", compute_sudo=True
-    )
-    fiscal_document_id = fields.Many2one(
-        "fiscal.document", compute="_compute_fiscal_fields", compute_sudo=True
-    )
-    fiscal_state = fields.Selection(
-        FISCAL_STATES, compute="_compute_fiscal_fields", compute_sudo=True
-    )
-    fiscal_short_id = fields.Char(
-        string="Fiscal id", compute="_compute_fiscal_fields", compute_sudo=True
-    )
-    fiscal_number = fields.Integer(
-        string="Fiscal receipt number", compute="_compute_fiscal_fields", compute_sudo=True
-    )
-    fiscal_qr_value = fields.Char(
-        string="Fiscal QR code", compute="_compute_fiscal_fields", compute_sudo=True
-    )
-    fiscal_document_count = fields.Integer(compute="_compute_fiscal_fields", compute_sudo=True)
-    fiscal_origin_document_id = fields.Many2one(
-        "fiscal.document",
-        string="Fiscalized origin",
-        compute="_compute_fiscal_fields",
-        compute_sudo=True,
-    )
-    fiscal_can_fiscalize = fields.Boolean(compute="_compute_fiscal_fields", compute_sudo=True)
-    fiscal_can_storno = fields.Boolean(compute="_compute_fiscal_fields", compute_sudo=True)
 
     @api.depends("journal_id", "company_id", "move_type")
     def _compute_fiscal_device_id(self):
@@ -79,30 +34,7 @@ class AccountMove(models.Model):
 
     @api.depends("reversed_entry_id", "state", "move_type")
     def _compute_fiscal_fields(self):
-        Document = self.env["fiscal.document"]
-        for move in self:
-            documents = Document.search(
-                [("res_model", "=", "account.move"), ("res_id", "=", move.id or 0)]
-            )
-            main = documents.filtered(lambda d, m=move: d.kind in MAIN_KINDS.get(m.move_type, ()))
-            live = main.filtered(lambda d: d.state in ("sending", "unknown", "done"))
-            document = live[:1] or main[:1]
-            origin = move._fiscal_origin_document()
-            move.fiscal_document_id = document
-            move.fiscal_state = document.state if document else "none"
-            done = document if document.state == "done" else Document
-            move.fiscal_short_id = done.short_document_id
-            move.fiscal_number = done.document_number
-            move.fiscal_qr_value = done.qr_value
-            move.fiscal_document_count = len(documents)
-            move.fiscal_origin_document_id = origin
-            posted_without = move.state == "posted" and not live
-            move.fiscal_can_fiscalize = (
-                posted_without and move.move_type == "out_invoice" and bool(move.fiscal_device_id)
-            )
-            move.fiscal_can_storno = (
-                posted_without and move.move_type == "out_refund" and bool(origin)
-            )
+        return super()._compute_fiscal_fields()
 
     def _post(self, soft=True):
         posted = super()._post(soft=soft)
@@ -154,18 +86,18 @@ class AccountMove(models.Model):
             move._fiscal_storno()
         return True
 
-    def action_view_fiscal_documents(self):
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "fiscal_device.fiscal_document_action"
-        )
-        action["domain"] = [("res_model", "=", "account.move"), ("res_id", "=", self.id)]
-        action["context"] = {}
-        return action
-
     # ------------------------------------------------------------------
     # Business methods
     # ------------------------------------------------------------------
+
+    def _fiscal_main_kinds(self):
+        return MAIN_KINDS.get(self.move_type, ())
+
+    def _fiscal_can_send(self):
+        return self.state == "posted" and self.move_type in MAIN_KINDS
+
+    def _fiscal_is_storno(self):
+        return self.move_type == "out_refund"
 
     def _fiscal_device(self):
         """The device that fiscalizes this move, as the current user (empty if none)."""
@@ -237,17 +169,7 @@ class AccountMove(models.Model):
     def _fiscal_receipt(self, device, driver, uuid, parent=None):
         """The invoice (or, with ``parent``, the storno of it) as a core ``Receipt``."""
         self.ensure_one()
-        if device.currency_id and self.currency_id != device.currency_id:
-            raise UserError(
-                _(
-                    "%(move)s is in %(currency)s, but fiscal device %(device)s registers "
-                    "%(device_currency)s only.",
-                    move=self.display_name,
-                    currency=self.currency_id.name,
-                    device=device.display_name,
-                    device_currency=device.currency_id.name,
-                )
-            )
+        self._fiscal_check_currency(device, self.currency_id)
         lines = self._fiscal_lines(device)
         total = sum((line.total for line in lines), Decimal(0))
         buyer = None
@@ -272,42 +194,18 @@ class AccountMove(models.Model):
             currency=self.currency_id.name,
         )
 
-    def _fiscal_lines(self, device):
-        vat_classes = {mapping.tax_id.id: mapping.vat_class for mapping in device.tax_map_ids}
-        departments = {
-            mapping.categ_id.id: mapping.department for mapping in device.category_map_ids
-        }
-        units = {mapping.uom_id.id: mapping.quantity_type for mapping in device.uom_map_ids}
-        lines = []
+    def _fiscal_line_values(self):
         for line in self.invoice_line_ids.filtered(lambda ln: ln.display_type == "product"):
-            quantity = round_quantity(to_decimal(line.quantity, "quantity"))
-            total = round_money(to_decimal(line.price_total, "total"))
-            if not quantity or not total:
-                continue  # free and empty lines print nothing
-            code, code_kind = self._fiscal_code(device, line.product_id)
-            values = {
+            yield {
+                "product": line.product_id,
+                "uom": line.product_uom_id,
+                "taxes": line.tax_ids,
                 "name": self._fiscal_line_name(line),
-                "quantity": quantity,
-                "vat_class": next(
-                    (vat_classes[tax.id] for tax in line.tax_ids if tax.id in vat_classes), None
-                ),
-                "code": code,
-                "code_kind": code_kind,
-                "department": departments.get(line.product_id.categ_id.id),
-                "unit": units.get(line.product_uom_id.id) if device.family == "caspos" else None,
+                "quantity": line.quantity,
+                "total": line.price_total,
+                "discount": line.discount,
+                "gross_total": lambda ln=line: self._fiscal_gross_total(ln),
             }
-            unit_price, difference = fit_unit_price(quantity, total)
-            values.update(unit_price=unit_price, line_total=total if difference else None)
-            if line.discount:
-                gross = round_money(to_decimal(self._fiscal_gross_total(line), "gross total"))
-                gross_unit_price = round_money(gross / quantity)
-                discount = line_gross(quantity, gross_unit_price) - total
-                if discount > 0:
-                    values.update(
-                        unit_price=gross_unit_price, discount_amount=discount, line_total=None
-                    )
-            lines.append(Line(**values))
-        return lines
 
     def _fiscal_line_name(self, line):
         text = (line.product_id.name or line.name or "").strip()
@@ -324,22 +222,6 @@ class AccountMove(models.Model):
             is_refund=self.move_type == "out_refund",
         )
         return taxes["total_included"]
-
-    def _fiscal_code(self, device, product):
-        code = ""
-        if device.line_code == "barcode":
-            code = product.barcode or ""
-        elif device.line_code == "default_code":
-            code = product.default_code or ""
-        if not code:
-            return "", CodeKind.PLAIN
-        if ean_is_valid(code, 13):
-            return code, CodeKind.EAN13
-        if ean_is_valid(code, 8):
-            return code, CodeKind.EAN8
-        if product.type == "service":
-            return code, CodeKind.SERVICE
-        return code, CodeKind.PLAIN
 
     def _fiscal_payment_kind(self, device):
         """The payment kind of the journals that paid the move, or the device's default."""
@@ -371,15 +253,4 @@ class AccountMove(models.Model):
             address=address,
             city=partner.city or "",
             vat_number=partner.vat or "",
-        )
-
-    def _fiscal_storno_reference(self, device, parent):
-        issued_at = parent.issued_at
-        return StornoReference(
-            reason=StornoReason(device.storno_reason),
-            parent_document_id=parent.document_id or "",
-            fiscal_memory_number=parent.fiscal_memory_number or "",
-            receipt_number=parent.document_number or None,
-            receipt_datetime=fields.Datetime.to_datetime(issued_at) if issued_at else None,
-            invoice_number=parent.device_number or "",
         )

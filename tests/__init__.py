@@ -1,1 +1,6 @@
-from . import test_fiscal_invoice, test_fiscal_lock, test_fiscal_security  # noqa: F401
+from . import (  # noqa: F401
+    test_fiscal_invoice,
+    test_fiscal_lock,
+    test_fiscal_security,
+    test_pos_order,
+)
