@@ -24,6 +24,8 @@
         "report/report_invoice.xml",
         "views/pos_order_views.xml",
         "views/pos_config_views.xml",
+        "views/fiscal_device_shift_views.xml",
+        "data/ir_cron_data.xml",
     ],
     "demo": ["data/fiscal_device_demo.xml"],
     "installable": True,

@@ -23,6 +23,7 @@ from ..fiscal_device_lib.core import (
     OutcomeUnknown,
     PaymentKind,
     Receipt,
+    ReportResult,
     StornoReason,
     UnsupportedOperation,
     ValidationError,
@@ -768,13 +769,41 @@ class FiscalDevice(models.Model):
             next_step = document._next_step_text()
         return _NextStep(next_step)
 
-    def _run_report(self, kind):
-        """X or Z report, journaled like a document (a Z report closes the shift)."""
+    def _run_report(self, kind, **options):
+        """X or Z report, journaled like a document (a Z report closes the shift); ``options``
+        go to the driver (N5: ``departments``, ``items``)."""
         self.ensure_one()
+        self._check_fiscal_user()
         report_uuid = str(uuid_lib.uuid4())
+        operator = self._operator()
+        request = {"kind": kind.value, "operator": to_jsonable(operator), "uuid": report_uuid}
+        request.update(options)
+
+        def report(driver):
+            if kind == DocumentKind.Z_REPORT:
+                return driver.z_report(operator, uuid=report_uuid, **options)
+            return driver.x_report(operator, **options)
+
+        document = self._run_service(kind.value, request, report, uuid=report_uuid)
+        if kind == DocumentKind.Z_REPORT:
+            self.sudo().write(
+                {
+                    "shift_open": False,
+                    "shift_opened_at": False,
+                    "last_z_report_at": fields.Datetime.now(),
+                    "last_z_report_number": document.report_number,
+                }
+            )
+        return document
+
+    def _run_service(self, kind, request, operation, uuid=None):
+        """Journal then run ``operation(driver)``, an operation that registers no sale (a
+        report, a reading, a setting), as a fiscal document of ``kind``. ``operation`` returns
+        a ``ReportResult`` or a ``ServiceResult``. Returns the fiscal.document; a device error
+        becomes a UserError once the journal has recorded it."""
+        self.ensure_one()
+        service_uuid = uuid or str(uuid_lib.uuid4())
         with self._driver() as driver:
-            operator = self._operator()
-            request = {"kind": kind.value, "operator": to_jsonable(operator), "uuid": report_uuid}
             with self._journal() as env:
                 document_id = (
                     env["fiscal.document"]
@@ -782,9 +811,9 @@ class FiscalDevice(models.Model):
                         {
                             "device_id": self.id,
                             "company_id": self.company_id.id,
-                            "kind": kind.value,
+                            "kind": kind,
                             "state": "sending",
-                            "uuid": report_uuid,
+                            "uuid": service_uuid,
                             "request_json": json.dumps(request, indent=2, ensure_ascii=False),
                             "currency_id": (self.currency_id or self.company_id.currency_id).id,
                             "user_id": self.env.uid,
@@ -794,24 +823,16 @@ class FiscalDevice(models.Model):
                     .id
                 )
             try:
-                if kind == DocumentKind.Z_REPORT:
-                    report = driver.z_report(operator, uuid=report_uuid)
-                else:
-                    report = driver.x_report(operator)
+                result = operation(driver)
             except FiscalError as error:
                 document = self._journal_failure(document_id, error, driver)
                 raise self._fiscal_user_error(error, document) from error
             with self._journal() as env:
-                env["fiscal.document"].browse(document_id)._write_report(report)
-            if kind == DocumentKind.Z_REPORT:
-                self.sudo().write(
-                    {
-                        "shift_open": False,
-                        "shift_opened_at": False,
-                        "last_z_report_at": fields.Datetime.now(),
-                        "last_z_report_number": report.number or 0,
-                    }
-                )
+                document = env["fiscal.document"].browse(document_id)
+                if isinstance(result, ReportResult):
+                    document._write_report(result)
+                else:
+                    document._write_service_result(result)
         return self.env["fiscal.document"].browse(document_id)
 
 

@@ -3,7 +3,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from ..fiscal_device_lib.core import Payment, PaymentKind, Receipt
 from ..fiscal_device_lib.core.money import round_money, to_decimal
@@ -102,6 +102,8 @@ class PosOrder(models.Model):
         error = False
         try:
             self._fiscal_send()
+        except AccessError:
+            raise
         except UserError as failure:
             error = str(failure)
         return self._fiscal_ui_result(error)

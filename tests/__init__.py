@@ -1,6 +1,8 @@
 from . import (  # noqa: F401
+    test_controller,
     test_fiscal_invoice,
     test_fiscal_lock,
     test_fiscal_security,
     test_pos_order,
+    test_z_report,
 )

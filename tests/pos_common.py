@@ -1,3 +1,4 @@
+import socket
 from uuid import uuid4
 
 from odoo import Command, fields
@@ -52,6 +53,22 @@ class FiscalPosCommon(FiscalDeviceCommon):
         config.open_ui()
         config.current_session_id.set_opening_control(0, None)
         return config, cash, bank
+
+    @classmethod
+    def _create_unreachable_caspos(cls, **values):
+        """A real Caspos device on a loopback port nobody listens on: refused at once."""
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        return cls._create_device(
+            "Caspos unplugged",
+            "caspos",
+            "1",
+            url=f"http://127.0.0.1:{port}",
+            timeout=1.0,
+            retries=0,
+            **values,
+        )
 
     def _order_values(self, config, lines, payments, refund_of=None, change=0.0):
         """What the POS screen sends for one paid order: ``lines`` are (product, quantity,

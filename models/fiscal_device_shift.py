@@ -1,0 +1,228 @@
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, time, timedelta
+
+import pytz
+from odoo import _, api, fields, models
+from odoo.addons.base.models.res_partner import _tz_get
+from odoo.exceptions import AccessError, UserError, ValidationError
+
+from ..fiscal_device_lib.core import Capability, DocumentKind
+
+_logger = logging.getLogger(__name__)
+
+# Devices closed at once by the scheduled action; each holds a database connection.
+CRON_WORKERS = 4
+SHIFT_HOURS = 24
+SHIFT_DOCUMENT_KINDS = ("sale", "invoice", "storno", "credit_note", "cash_in", "cash_out")
+
+
+class FiscalDevice(models.Model):
+    _name = "fiscal.device"
+    _inherit = ["fiscal.device", "mail.thread", "mail.activity.mixin"]
+
+    shift_close_scheduled = fields.Boolean(
+        string="Close the shift daily",
+        help="The scheduled action prints the Z report at the daily close time when the shift "
+        "is open.",
+    )
+    shift_close_time = fields.Float(
+        string="Daily close time", default=23.5, help="Local time of day, in the time zone below."
+    )
+    shift_close_tz = fields.Selection(
+        _tz_get,
+        string="Time zone",
+        default=lambda self: self.env.user.tz or "UTC",
+        required=True,
+    )
+    shift_close_margin = fields.Float(
+        string="Close before 24 h (hours)",
+        default=1.0,
+        help="The scheduled action closes any shift this close to 24 hours old: Caspos refuses "
+        "documents in a shift older than 24 hours.",
+    )
+
+    @api.constrains("shift_close_time")
+    def _check_shift_close_time(self):
+        for device in self:
+            if not 0 <= device.shift_close_time < 24:
+                raise ValidationError(
+                    _("The daily close time is an hour of the day, from 00:00 to 23:59.")
+                )
+
+    @api.constrains("shift_close_margin")
+    def _check_shift_close_margin(self):
+        for device in self:
+            if not 0 <= device.shift_close_margin < SHIFT_HOURS:
+                raise ValidationError(
+                    _("The margin before 24 hours must be between 0 and 24 hours.")
+                )
+
+    # ------------------------------------------------------------------
+    # Scheduled shift close
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _cron_close_shifts(self, now=None):
+        """Close, in parallel, each device's shift that is due (daily close time passed, or
+        close to 24 hours old). Each device runs in its own transaction; a failure leaves an
+        activity for the fiscal managers. Returns {device id: (outcome, detail)}."""
+        now = now or fields.Datetime.now()
+        devices = self.search([])
+        if not devices:
+            return {}
+        self.env.flush_all()
+        context = dict(self.env.context)
+        with ThreadPoolExecutor(max_workers=min(CRON_WORKERS, len(devices))) as pool:
+            outcomes = dict(
+                zip(
+                    devices.ids,
+                    pool.map(
+                        lambda device_id: _close_shift_in_own_transaction(
+                            self.env.registry, self.env.uid, context, device_id, now
+                        ),
+                        devices.ids,
+                    ),
+                    strict=True,
+                )
+            )
+        self.env.invalidate_all()
+        for device in devices:
+            outcome, detail = outcomes[device.id]
+            if outcome == "failed":
+                device._notify_shift_close_failure(detail)
+        return outcomes
+
+    def _close_shift_if_due(self, now):
+        """Print the Z report when the shift is due to close; returns it (or an empty record)."""
+        self.ensure_one()
+        with self._driver() as driver:
+            is_open, opened_at = self._shift_now(driver)
+        if not self._shift_close_due(is_open, opened_at, now):
+            return self.env["fiscal.document"]
+        return self._run_report(DocumentKind.Z_REPORT)
+
+    def _shift_now(self, driver):
+        """(open, opened at in UTC) of the shift: asked where the device knows it; the N5 is not
+        asked: its day is open from the first document after its last Z report."""
+        if driver.supports(Capability.OPEN_SHIFT):
+            state = self._call(driver, driver.shift_state)
+            self._write_shift(state)
+            opened_at = state.opened_at
+            if opened_at is not None and opened_at.tzinfo is not None:
+                opened_at = opened_at.astimezone(pytz.utc).replace(tzinfo=None)
+            return state.is_open, opened_at
+        first = self._first_document_of_shift()
+        return bool(first), first.sent_at or None
+
+    def _first_document_of_shift(self):
+        Document = self.env["fiscal.document"].sudo()
+        last_z = Document.search(
+            [("device_id", "=", self.id), ("kind", "=", "z_report"), ("state", "=", "done")],
+            order="id desc",
+            limit=1,
+        )
+        return Document.search(
+            [
+                ("device_id", "=", self.id),
+                ("kind", "in", SHIFT_DOCUMENT_KINDS),
+                ("state", "in", ("done", "unknown", "sending")),
+                ("id", ">", last_z.id or 0),
+            ],
+            order="id",
+            limit=1,
+        )
+
+    def _shift_close_due(self, is_open, opened_at, now):
+        if not is_open:
+            return False
+        max_age = timedelta(hours=SHIFT_HOURS - self.shift_close_margin)
+        if opened_at and now - opened_at >= max_age:
+            return True
+        if not self.shift_close_scheduled:
+            return False
+        close_at = self._last_close_time(now)
+        opened_before = not opened_at or opened_at < close_at
+        closed_since = self.last_z_report_at and self.last_z_report_at >= close_at
+        return opened_before and not closed_since
+
+    def _last_close_time(self, now):
+        """The latest daily close time at or before ``now``, both naive UTC."""
+        tz = pytz.timezone(self.shift_close_tz or "UTC")
+        local_now = pytz.utc.localize(now).astimezone(tz)
+        hours, minutes = divmod(round(self.shift_close_time * 60), 60)
+        day = local_now.date()
+        close_at = tz.localize(datetime.combine(day, time(hours, minutes)))
+        if close_at > local_now:
+            close_at = tz.localize(datetime.combine(day - timedelta(days=1), time(hours, minutes)))
+        return close_at.astimezone(pytz.utc).replace(tzinfo=None)
+
+    def _notify_shift_close_failure(self, error):
+        """An activity for each fiscal manager, once per open failure."""
+        self.ensure_one()
+        summary = _("Shift not closed: %(device)s", device=self.display_name)
+        managers = self.env.ref("fiscal_device.group_fiscal_manager").users.filtered(
+            lambda user: user.active and not user.share
+        )
+        waiting = self.activity_ids.filtered(lambda a: a.summary == summary).user_id
+        for user in managers - waiting:
+            self.activity_schedule(
+                "mail.mail_activity_data_warning",
+                summary=summary,
+                note=_(
+                    "The scheduled shift close could not print the Z report of %(device)s:\n"
+                    "%(error)s",
+                    device=self.display_name,
+                    error=error,
+                ),
+                user_id=user.id,
+            )
+
+    # ------------------------------------------------------------------
+    # Status and operations that register no sale
+    # ------------------------------------------------------------------
+
+    def _status_for_ui(self):
+        """Whether the device answers, and its shift state, for a screen."""
+        self.ensure_one()
+        self.check_access("read")
+        error = False
+        is_open = opened_at = None
+        try:
+            with self._driver() as driver:
+                self._read_status(driver)
+                is_open, opened_at = self._shift_now(driver)
+        except AccessError:
+            raise
+        except UserError as failure:
+            error = str(failure)
+        return {
+            "device_id": self.id,
+            "name": self.display_name,
+            "online": not error,
+            "shift_open": is_open,
+            "shift_opened_at": fields.Datetime.to_string(opened_at) if opened_at else False,
+            "serial_number": self.sudo().serial_number or False,
+            "last_z_report_at": fields.Datetime.to_string(self.sudo().last_z_report_at)
+            if self.sudo().last_z_report_at
+            else False,
+            "error": error,
+        }
+
+
+def _close_shift_in_own_transaction(registry, uid, context, device_id, now):
+    """One device of the scheduled close, on its own cursor: (outcome, detail)."""
+    try:
+        with registry.cursor() as cr:
+            env = api.Environment(cr, uid, context)
+            device = env["fiscal.device"].browse(device_id)
+            try:
+                document = device._close_shift_if_due(now)
+            except UserError as error:
+                # nothing to undo: a device error leaves this transaction usable
+                _logger.warning("Scheduled shift close of %s failed: %s", device_id, error)
+                return "failed", str(error)
+            return ("closed", document.id) if document else ("not_due", False)
+    except Exception as error:
+        _logger.exception("Scheduled shift close of fiscal device %s failed", device_id)
+        return "failed", str(error)
