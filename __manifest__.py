@@ -26,6 +26,8 @@
         "views/pos_config_views.xml",
         "views/fiscal_device_shift_views.xml",
         "data/ir_cron_data.xml",
+        "wizards/fiscal_report_views.xml",
+        "views/fiscal_report_menus.xml",
     ],
     "demo": ["data/fiscal_device_demo.xml"],
     "installable": True,

@@ -1,0 +1,445 @@
+import json
+from collections import Counter, defaultdict
+from dataclasses import asdict
+from datetime import timedelta
+from decimal import Decimal
+
+import pytz
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from ..fiscal_device_lib.core import DocumentKind
+from ..fiscal_device_lib.mypos_n5.wire import (
+    EJ_RANGE_FILTERS,
+    EJ_RECEIPT_FILTERS,
+    FISCAL_REPORT_FILTERS,
+    RANGE_DATE_FORMAT,
+)
+from ..models.fiscal_document_total import ServiceResult
+
+REPORT_TYPES = [
+    ("x_report", "X-Report"),
+    ("z_report", "Z-Report (close the shift)"),
+    ("periodic_report", "Periodic Z report"),
+    ("control_tape", "Control tape"),
+    ("ej_print", "Electronic journal print"),
+    ("fiscal_memory_report", "Fiscal memory report"),
+    ("article_report", "Article report"),
+    ("department_report", "Department report"),
+    ("current_cash", "Current cash"),
+    ("time_to_block", "Time to block"),
+    ("invoice_range", "Invoice range"),
+    ("numbers", "Device numbers"),
+    ("cash_in", "Cash in"),
+    ("cash_out", "Cash out"),
+    ("duplicate", "Print duplicate / last receipt"),
+    ("drawer", "Open the cash drawer"),
+]
+# Operations one device family has and the other lacks.
+FAMILIES_OF_TYPE = {
+    "periodic_report": ("caspos",),
+    "control_tape": ("caspos",),
+    "drawer": ("caspos",),
+    "ej_print": ("n5",),
+    "fiscal_memory_report": ("n5",),
+    "article_report": ("n5",),
+    "department_report": ("n5",),
+    "current_cash": ("n5",),
+    "time_to_block": ("n5",),
+    "invoice_range": ("n5",),
+}
+RANGE_LABELS = {"ByDate": "By date", "ByNumber": "By number", "ByZNumber": "By Z report number"}
+# Below this, the time an N5 has left before it blocks itself is shown as a warning.
+TIME_TO_BLOCK_WARNING = timedelta(hours=24)
+
+
+def duration_text(left):
+    """``timedelta(hours=50, minutes=5)`` → "2 d 2 h 5 min"."""
+    minutes = int(left.total_seconds() // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    parts = [f"{days} d"] if days else []
+    if days or hours:
+        parts.append(f"{hours} h")
+    parts.append(f"{minutes} min")
+    return " ".join(parts)
+
+
+class FiscalReportWizard(models.TransientModel):
+    _name = "fiscal.report.wizard"
+    _description = "Fiscal Device Report or Operation"
+
+    device_id = fields.Many2one(
+        "fiscal.device",
+        required=True,
+        default=lambda self: self.env["fiscal.device"].search(
+            [("company_id", "in", self.env.companies.ids)], limit=1
+        ),
+    )
+    family = fields.Selection(related="device_id.family")
+    report_type = fields.Selection(REPORT_TYPES, string="Operation", required=True)
+    state = fields.Selection([("draft", "To run"), ("done", "Done")], default="draft")
+    # X report (N5)
+    include_departments = fields.Boolean(string="With departments")
+    include_articles = fields.Boolean(string="With articles")
+    # Ranges: periodic report, electronic journal, fiscal memory
+    date_from = fields.Datetime(string="From")
+    date_to = fields.Datetime(string="To")
+    number_from = fields.Integer(string="From number")
+    number_to = fields.Integer(string="To number")
+    ej_receipt_filter = fields.Selection(
+        [(value, value.replace("_", " ").capitalize()) for value in EJ_RECEIPT_FILTERS],
+        string="Document type",
+        default="ALL",
+    )
+    ej_range_filter = fields.Selection(
+        [(value, RANGE_LABELS[value]) for value in EJ_RANGE_FILTERS],
+        string="Range",
+        default="ByDate",
+    )
+    fm_range_filter = fields.Selection(
+        [(value, RANGE_LABELS[value]) for value in FISCAL_REPORT_FILTERS],
+        string="Fiscal memory range",
+        default="ByDate",
+    )
+    fm_full = fields.Boolean(string="Full report", help="Every Z report block, not only totals.")
+    # Invoice range (N5)
+    invoice_range_set = fields.Boolean(string="Set a new range")
+    invoice_first = fields.Integer(string="First invoice number")
+    invoice_last = fields.Integer(string="Last invoice number")
+    # Cash in / out
+    currency_id = fields.Many2one("res.currency", compute="_compute_currency_id")
+    amount = fields.Monetary()
+    # Result
+    document_id = fields.Many2one("fiscal.document", string="Fiscal document", readonly=True)
+    summary = fields.Char(readonly=True)
+    total_line_ids = fields.One2many(
+        "fiscal.report.wizard.line",
+        "wizard_id",
+        domain=[("line_type", "=", "total")],
+        string="Totals",
+    )
+    document_line_ids = fields.One2many(
+        "fiscal.report.wizard.line",
+        "wizard_id",
+        domain=[("line_type", "=", "document")],
+        string="Documents",
+    )
+    time_to_block_display = fields.Char(string="Time to block", readonly=True)
+    time_to_block_warning = fields.Boolean(readonly=True)
+
+    @api.depends("device_id")
+    def _compute_currency_id(self):
+        for wizard in self:
+            device = wizard.device_id
+            wizard.currency_id = device.currency_id or device.company_id.currency_id
+
+    def action_run(self):
+        self.ensure_one()
+        device = self.device_id
+        families = FAMILIES_OF_TYPE.get(self.report_type)
+        if families and device.family not in families:
+            raise UserError(
+                _(
+                    "%(operation)s is not available on %(device)s: only %(families)s devices "
+                    "have it.",
+                    operation=dict(REPORT_TYPES)[self.report_type],
+                    device=device.display_name,
+                    families=", ".join(
+                        dict(device._fields["family"].selection)[family] for family in families
+                    ),
+                )
+            )
+        document = getattr(self, f"_run_{self.report_type}")(device)
+        self._show(document)
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "target": "new",
+            "name": dict(REPORT_TYPES)[self.report_type],
+        }
+
+    def action_open_document(self):
+        self.ensure_one()
+        return self.document_id._action_open()
+
+    # ------------------------------------------------------------------
+    # Operations, each journaled as a fiscal document
+    # ------------------------------------------------------------------
+
+    def _report_options(self, device):
+        if device.family != "n5":
+            return {}
+        return {"departments": self.include_departments, "items": self.include_articles}
+
+    def _run_x_report(self, device):
+        return device._run_report(DocumentKind.X_REPORT, **self._report_options(device))
+
+    def _run_z_report(self, device):
+        return device._run_report(DocumentKind.Z_REPORT, **self._report_options(device))
+
+    def _run_periodic_report(self, device):
+        self._check_dates()
+        start, end = self.date_from, self.date_to
+        request = {"startDate": fields.Datetime.to_string(start)}
+        request["endDate"] = fields.Datetime.to_string(end)
+        return device._run_service(
+            "periodic_report",
+            request,
+            lambda driver: driver.get_periodic_z_report(start, end),
+        )
+
+    def _run_control_tape(self, device):
+        return device._run_service(
+            "control_tape", {"operation": "getControlTape"}, self._control_tape
+        )
+
+    def _run_ej_print(self, device):
+        start, end = self._range(device, self.ej_range_filter)
+        request = {"receiptFilter": self.ej_receipt_filter, "filter": self.ej_range_filter}
+        request.update({"from": start, "to": end})
+        receipt_filter, range_filter = self.ej_receipt_filter, self.ej_range_filter
+        return self._print_on(
+            device,
+            "ej_print",
+            request,
+            lambda driver: driver.print_ej(receipt_filter, range_filter, start, end),
+            _("The electronic journal was printed."),
+        )
+
+    def _run_fiscal_memory_report(self, device):
+        start, end = self._range(device, self.fm_range_filter)
+        request = {"filter": self.fm_range_filter, "from": start, "to": end, "full": self.fm_full}
+        range_filter, full = self.fm_range_filter, self.fm_full
+        return self._print_on(
+            device,
+            "fiscal_memory_report",
+            request,
+            lambda driver: driver.fiscal_report(range_filter, start, end, full),
+            _("The fiscal memory report was printed."),
+        )
+
+    def _run_article_report(self, device):
+        return self._print_on(
+            device,
+            "article_report",
+            {"operation": "PrintArticleReport"},
+            lambda driver: driver.article_report(),
+            _("The article report was printed."),
+        )
+
+    def _run_department_report(self, device):
+        return self._print_on(
+            device,
+            "department_report",
+            {"operation": "PrintDepartmentReport"},
+            lambda driver: driver.department_report(),
+            _("The department report was printed."),
+        )
+
+    def _run_current_cash(self, device):
+        def current_cash(driver):
+            cash = driver.current_cash()
+            return ServiceResult(
+                summary=self.env._("Cash in the drawer: %(cash)s", cash=f"{cash:.2f}"),
+                totals={"cash in drawer": cash},
+            )
+
+        return device._run_service("info", {"operation": "GetCurrentCash"}, current_cash)
+
+    def _run_time_to_block(self, device):
+        def time_to_block(driver):
+            left = driver.time_to_block()
+            return ServiceResult(
+                summary=self.env._("Time to block: %(left)s", left=duration_text(left)),
+                totals={"seconds to block": int(left.total_seconds())},
+            )
+
+        return device._run_service("info", {"operation": "GetTimeToBlock"}, time_to_block)
+
+    def _run_invoice_range(self, device):
+        if self.invoice_range_set and not 0 < self.invoice_first <= self.invoice_last:
+            raise UserError(
+                _("The invoice range needs a first number above 0 and a last number not below it.")
+            )
+        first, last = self.invoice_first, self.invoice_last
+
+        def invoice_range(driver):
+            if self.invoice_range_set:
+                driver.set_invoice_range(first, last)
+            found = driver.invoice_range()
+            return ServiceResult(
+                summary=self.env._(
+                    "Invoice numbers %(first)s to %(last)s, next %(next)s",
+                    first=found.first,
+                    last=found.last,
+                    next=found.next,
+                ),
+                totals={"first": found.first, "last": found.last, "next": found.next},
+            )
+
+        if self.invoice_range_set:
+            request = {"operation": "SetInvoiceRange", "firstInv": first, "lastInv": last}
+            return device._run_service("setting", request, invoice_range)
+        return device._run_service("info", {"operation": "GetInvoiceRange"}, invoice_range)
+
+    def _run_numbers(self, device):
+        def numbers(driver):
+            info = device._read_status(driver)
+            return ServiceResult(
+                summary=self.env._(
+                    "Serial number %(serial)s, fiscal memory %(fm)s",
+                    serial=info.serial_number or "-",
+                    fm=info.fiscal_memory_number or "-",
+                ),
+                raw=info.details or {},
+            )
+
+        return device._run_service("info", {"operation": "numbers"}, numbers)
+
+    def _run_cash_in(self, device):
+        return self._cash_move(device, "in")
+
+    def _run_cash_out(self, device):
+        return self._cash_move(device, "out")
+
+    def _cash_move(self, device, direction):
+        action = (
+            self.env["fiscal.cash.move"]
+            .create({"device_id": device.id, "direction": direction, "amount": self.amount})
+            .action_confirm()
+        )
+        return self.env["fiscal.document"].browse(action["res_id"])
+
+    def _run_duplicate(self, device):
+        return self._print_on(
+            device,
+            "duplicate",
+            {"operation": "printDuplicate"},
+            lambda driver: driver.print_duplicate(),
+            _("The last receipt was printed again."),
+        )
+
+    def _run_drawer(self, device):
+        return self._print_on(
+            device,
+            "drawer",
+            {"operation": "openCashbox"},
+            lambda driver: driver.open_cashbox(),
+            _("The cash drawer is open."),
+        )
+
+    def _print_on(self, device, kind, request, call, summary):
+        """An operation whose only answer is on the device's paper (or its drawer)."""
+
+        def operation(driver):
+            call(driver)
+            return ServiceResult(summary=summary)
+
+        return device._run_service(kind, request, operation)
+
+    def _control_tape(self, driver):
+        """The Caspos control tape: the current shift's documents, counted and summed by type."""
+        tape = driver.get_control_tape()
+        counts = Counter(entry.type for entry in tape.documents)
+        sums = defaultdict(Decimal)
+        for entry in tape.documents:
+            sums[entry.type] += entry.total
+        totals = {"documents": len(tape.documents)}
+        for kind in sorted(counts):
+            totals[f"{kind} count"] = counts[kind]
+            totals[f"{kind} total"] = sums[kind]
+        return ServiceResult(
+            summary=self.env._(
+                "Shift %(shift)s: %(count)s documents",
+                shift=tape.shift_number or "-",
+                count=len(tape.documents),
+            ),
+            totals=totals,
+            rows=[asdict(entry) for entry in tape.documents],
+            number=tape.shift_number,
+            raw=tape.raw,
+        )
+
+    # ------------------------------------------------------------------
+    # Helpers
+    # ------------------------------------------------------------------
+
+    def _check_dates(self):
+        if not (self.date_from and self.date_to) or self.date_from > self.date_to:
+            raise UserError(_("Enter a period: a start date and an end date not before it."))
+
+    def _range(self, device, range_filter):
+        """The ``from`` / ``to`` texts of an N5 range: device-local dates or whole numbers."""
+        if range_filter == "ByDate":
+            self._check_dates()
+            tz = pytz.timezone(device.shift_close_tz or "UTC")
+            return tuple(
+                pytz.utc.localize(moment).astimezone(tz).strftime(RANGE_DATE_FORMAT)
+                for moment in (self.date_from, self.date_to)
+            )
+        if not 0 < self.number_from <= self.number_to:
+            raise UserError(
+                _("Enter a range of numbers: a first number above 0 and a last not below it.")
+            )
+        return str(self.number_from), str(self.number_to)
+
+    def _show(self, document):
+        """Put the fiscal document's totals and listed documents on the wizard."""
+        self.total_line_ids.unlink()
+        self.document_line_ids.unlink()
+        totals = json.loads(document.totals_json or "{}")
+        seconds = next((t.value for t in document.total_ids if t.name == "seconds to block"), None)
+        self.write(
+            {
+                "state": "done",
+                "document_id": document.id,
+                "summary": document.summary or document.name,
+                "total_line_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "line_type": "total",
+                            "group": total.group,
+                            "name": total.name,
+                            "value_display": total.value_display,
+                        },
+                    )
+                    for total in document.total_ids
+                    if total.name != "seconds to block"
+                ],
+                "document_line_ids": [
+                    (0, 0, {"line_type": "document", **row}) for row in totals.get("rows", [])
+                ],
+                "time_to_block_display": seconds is not None
+                and duration_text(timedelta(seconds=seconds)),
+                "time_to_block_warning": seconds is not None
+                and timedelta(seconds=seconds) < TIME_TO_BLOCK_WARNING,
+            }
+        )
+
+
+class FiscalReportWizardLine(models.TransientModel):
+    _name = "fiscal.report.wizard.line"
+    _description = "Fiscal Report Total or Listed Document"
+    _order = "id"
+
+    wizard_id = fields.Many2one("fiscal.report.wizard", required=True, ondelete="cascade")
+    line_type = fields.Selection([("total", "Total"), ("document", "Document")], required=True)
+    group = fields.Selection(
+        [("total", "Device total"), ("vat", "VAT"), ("journal", "Odoo fiscal journal")]
+    )
+    name = fields.Char()
+    value_display = fields.Char(string="Value")
+    # a document of the control tape
+    number = fields.Integer()
+    short_document_id = fields.Char(string="Fiscal id")
+    document_id = fields.Char(string="Device document id")
+    type = fields.Char()
+    total = fields.Float(digits=(16, 2))
+    vat = fields.Float(string="VAT", digits=(16, 2))
+    item_count = fields.Integer(string="Items")
+    created_at = fields.Char(string="Created")
