@@ -1,10 +1,11 @@
 """Round trip of a 50-line PrintReceipt: through the N5 driver vs a bare write/read (not a test).
 
-Starts ``fiscal-device emulate n5`` in a subprocess on a pseudo-terminal, then interleaves
-``driver.print_receipt(params)`` (the driver's PrintReceipt: framing, lock, deadline-bound read,
-id check), ``driver.fiscalize(receipt)`` (the same plus validating and serialising the neutral
-receipt) and a bare ``os.write``/``os.read`` of the same request bytes on the same terminal, and
-prints the medians and the ratios to the bare path (target <= 1.05).
+Starts ``fiscal-device emulate n5`` in a subprocess on a pseudo-terminal, then interleaves four
+paths on the same terminal: the transport's exchange of the encoded bytes (lock, write,
+deadline-bound framed read); ``driver.print_receipt(params)`` (the same plus JSON encoding and
+the answer's id and result checks); ``driver.fiscalize(receipt)`` (the same plus validating and
+serialising the neutral receipt); and a bare ``os.write``/``os.read`` of the same request bytes.
+Prints the medians and the ratios to the bare path (target <= 1.05).
 
     python bench/bench_n5.py [--rounds 300]
 """
@@ -57,7 +58,9 @@ def main() -> None:
             tty.setraw(fd)
             request = framing.encode_request("PrintReceipt", receipt_params(receipt), 10**6)
             params = receipt_params(receipt)
+            transport = device.transport
             paths = {
+                "transport": lambda: timed_exchange(transport, request),
                 "driver": lambda: timed(device.print_receipt, params),
                 "fiscalize": lambda: timed(device.fiscalize, receipt),
                 "bare": lambda: bare_round_trip(fd, request),
@@ -77,13 +80,15 @@ def main() -> None:
         finally:
             emulator.terminate()
             emulator.wait()
-    driver, full, bare = (
-        statistics.median(times[path]) for path in ("driver", "fiscalize", "bare")
+    transport_only, driver, full, bare = (
+        statistics.median(times[path]) for path in ("transport", "driver", "fiscalize", "bare")
     )
     print(f"{LINES}-line PrintReceipt, {len(request)} bytes, {rounds} rounds each")
+    print(f"median transport exchange alone:   {transport_only * 1000:.3f} ms")
     print(f"median driver PrintReceipt:        {driver * 1000:.3f} ms")
     print(f"median fiscalize (validate+build): {full * 1000:.3f} ms")
     print(f"median bare write/read:            {bare * 1000:.3f} ms")
+    print(f"ratio transport / bare:            {transport_only / bare:.3f}")
     print(f"ratio driver / bare:               {driver / bare:.3f}  (target <= 1.05)")
     print(f"ratio fiscalize / bare:            {full / bare:.3f}")
 
@@ -91,6 +96,13 @@ def main() -> None:
 def timed(call, argument) -> float:
     started = time.perf_counter()
     call(argument)
+    return time.perf_counter() - started
+
+
+def timed_exchange(transport, request: bytes) -> float:
+    """The serial transport alone: lock, write, deadline-bound read of one framed answer."""
+    started = time.perf_counter()
+    transport.exchange(request, framing.find_message, 5.0)
     return time.perf_counter() - started
 
 
