@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import select
 import statistics
 import subprocess
 import sys
@@ -40,6 +41,9 @@ def bare_round_trip(fd: int, request: bytes) -> float:
     os.write(fd, request)
     answer = b""
     while not answer.endswith(b'"}}'):  # {"jsonrpc":"2.0","id":N,"result":{"qr":"..."}}
+        # wait like any reader: pyserial's open sets VMIN=0 on the shared terminal, and a bare
+        # os.read loop would then spin and starve the emulator
+        select.select([fd], [], [])
         answer += os.read(fd, 4096)
     return time.perf_counter() - started
 
