@@ -79,7 +79,7 @@ class FiscalDevice(models.Model):
                     devices.ids,
                     pool.map(
                         lambda device_id: _close_shift_in_own_transaction(
-                            self.env.registry, self.env.uid, context, device_id, now
+                            self.env, context, device_id, now
                         ),
                         devices.ids,
                     ),
@@ -210,11 +210,11 @@ class FiscalDevice(models.Model):
         }
 
 
-def _close_shift_in_own_transaction(registry, uid, context, device_id, now):
+def _close_shift_in_own_transaction(cron_env, context, device_id, now):
     """One device of the scheduled close, on its own cursor: (outcome, detail)."""
     try:
-        with registry.cursor() as cr:
-            env = api.Environment(cr, uid, context)
+        with cron_env.registry.cursor() as cr:
+            env = api.Environment(cr, cron_env.uid, context, su=cron_env.su)
             device = env["fiscal.device"].browse(device_id)
             try:
                 document = device._close_shift_if_due(now)

@@ -298,6 +298,7 @@ def _fiscalize_after_commit(registry, uid, order_ids):
                 order._fiscal_send()
             except UserError as error:
                 _logger.warning("Fiscalizing POS order %s failed: %s", order.display_name, error)
+                order.message_post(body=env._("Not fiscalized: %(error)s", error=str(error)))
             except Exception:
                 _logger.exception("Fiscalizing POS order %s failed", order.display_name)
                 cr.rollback()

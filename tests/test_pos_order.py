@@ -157,6 +157,7 @@ class TestPosOrderFiscal(FiscalPosCommon):
         self.assertEqual(order.state, "paid", "the order is kept")
         self.assertEqual(order.fiscal_state, "failed")
         self.assertEqual(order.fiscal_error, "PRINTER_MALFUNCTION")
+        self.assertIn("Not fiscalized: Fiscal device N5 test refused", order.message_ids[0].body)
         self.assertTrue(order.fiscal_can_fiscalize)
         self.assertFalse(self.n5._emulator().emulator.receipts())
 
