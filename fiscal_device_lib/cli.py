@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -60,6 +62,19 @@ def load_receipt(path: str) -> Receipt:
     except json.JSONDecodeError as error:
         raise ValidationError(f"{path}: not valid JSON ({error})") from None
     return receipt_from_dict(data)
+
+
+def wait_for_stop() -> None:
+    """Block until Ctrl-C or SIGTERM, so the caller's clean-up runs either way.
+
+    A shell starts background jobs with SIGINT ignored, and Python then never raises
+    KeyboardInterrupt: a service manager's or a test's stop must still end the emulator.
+    """
+    stop = threading.Event()
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signal_number, lambda *_: stop.set())
+    while not stop.wait(0.5):  # a timed wait lets the handler run promptly on every platform
+        pass
 
 
 def run_guarded(action: Callable[[], int | None]) -> int:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..cli import load_json_argument, load_receipt, print_json
+from ..cli import load_json_argument, load_receipt, print_json, wait_for_stop
 from ..core.errors import ValidationError
 from .driver import CasposDriver
 from .emulator import CasposEmulator, Faults
@@ -70,12 +70,13 @@ def emulate_command(args: argparse.Namespace) -> int:
         path=args.path,
         faults=faults,
         verbose=args.verbose,
-    ).bind()
+    ).start()
     print(f"Caspos emulator at {server.url}{server.path} (Ctrl-C stops it)", flush=True)
     try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        print("stopped", file=sys.stderr)
+        wait_for_stop()
+    finally:
+        server.stop()
+    print("stopped", file=sys.stderr)
     return 0
 
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-import threading
 
-from ..cli import load_json_argument, load_receipt, print_json, run_guarded
+from ..cli import load_json_argument, load_receipt, print_json, run_guarded, wait_for_stop
 from ..core.errors import ValidationError
 from .driver import METHODS, N5Driver, connect
 from .emulator import N5Emulator
@@ -72,9 +71,7 @@ def emulate_command(args: argparse.Namespace) -> int:
             emulator.start()
             shown = f" (linked as {args.link})" if args.link else ""
             print(f"N5 emulator on {emulator.port}{shown}", file=sys.stderr, flush=True)
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
+        wait_for_stop()
     finally:
         emulator.stop()
         if paper is not sys.stdout:

@@ -81,23 +81,30 @@ def test_state_survives_a_restart(tmp_path):
         assert len(second.receipts()) == 2 and second.device.state.day_open
 
 
+def ignore_sigint() -> None:
+    # as a shell starts a background job: Python then raises no KeyboardInterrupt by itself
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 @contextmanager
-def emulate_command(link: Path, *flags: str):
-    """``fiscal-device emulate n5 --link LINK FLAGS`` in a child process, stopped by Ctrl-C."""
+def emulate_command(link: Path, *flags: str, stop: int = signal.SIGINT):
+    """``fiscal-device emulate n5 --link LINK FLAGS`` as a background child, stopped by ``stop``."""
     command = [sys.executable, "-c", "from fiscal_device_lib.cli import main; main()"]
     args = ["emulate", "n5", "--link", str(link), *flags]
-    process = subprocess.Popen(command + args, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        command + args, stderr=subprocess.PIPE, text=True, preexec_fn=ignore_sigint
+    )
     try:
         assert "N5 emulator on /dev/" in process.stderr.readline()
         yield process
     finally:
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=5)
+        process.send_signal(stop)
+        assert process.wait(timeout=5) == 0
 
 
 def test_emulate_command_serves_a_linked_pty_and_prints_paper(tmp_path):
     link, paper = tmp_path / "n5tty", tmp_path / "paper.txt"
-    with emulate_command(link, "--paper", str(paper)):
+    with emulate_command(link, "--paper", str(paper), stop=signal.SIGTERM):
         with connect(port=str(link), timeout=2) as device:
             assert device.fiscalize(samples.sale()).document_number == 1
         deadline = time.monotonic() + 2
