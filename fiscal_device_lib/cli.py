@@ -64,8 +64,8 @@ def load_receipt(path: str) -> Receipt:
     return receipt_from_dict(data)
 
 
-def wait_for_stop() -> None:
-    """Block until Ctrl-C or SIGTERM, so the caller's clean-up runs either way.
+def stop_on_signals() -> threading.Event:
+    """An event that Ctrl-C or SIGTERM sets; take it before announcing a service.
 
     A shell starts background jobs with SIGINT ignored, and Python then never raises
     KeyboardInterrupt: a service manager's or a test's stop must still end the emulator.
@@ -73,7 +73,11 @@ def wait_for_stop() -> None:
     stop = threading.Event()
     for signal_number in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signal_number, lambda *_: stop.set())
-    while not stop.wait(0.5):  # a timed wait lets the handler run promptly on every platform
+    return stop
+
+
+def wait_for(stop: threading.Event) -> None:
+    while not stop.wait(0.5):  # a timed wait lets the signal handler run promptly
         pass
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..cli import load_json_argument, load_receipt, print_json, wait_for_stop
+from ..cli import load_json_argument, load_receipt, print_json, stop_on_signals, wait_for
 from ..core.errors import ValidationError
 from .driver import CasposDriver
 from .emulator import CasposEmulator, Faults
@@ -58,6 +58,7 @@ def add_emulate_parser(commands: argparse._SubParsersAction) -> None:
 
 def emulate_command(args: argparse.Namespace) -> int:
     """Run a stateful Caspos Integration Service until Ctrl-C."""
+    stop = stop_on_signals()
     faults = Faults(
         latency=args.latency, fail_next=args.fail_next, drop_after_commit=args.drop_after_commit
     )
@@ -73,7 +74,7 @@ def emulate_command(args: argparse.Namespace) -> int:
     ).start()
     print(f"Caspos emulator at {server.url}{server.path} (Ctrl-C stops it)", flush=True)
     try:
-        wait_for_stop()
+        wait_for(stop)
     finally:
         server.stop()
     print("stopped", file=sys.stderr)

@@ -5,7 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..cli import load_json_argument, load_receipt, print_json, run_guarded, wait_for_stop
+from ..cli import (
+    load_json_argument,
+    load_receipt,
+    print_json,
+    run_guarded,
+    stop_on_signals,
+    wait_for,
+)
 from ..core.errors import ValidationError
 from .driver import METHODS, N5Driver, connect
 from .emulator import N5Emulator
@@ -58,6 +65,7 @@ def apply_fault_knobs(emulator: N5Emulator, args: argparse.Namespace) -> None:
 
 
 def emulate_command(args: argparse.Namespace) -> int:
+    stop = stop_on_signals()
     paper = open(args.paper, "a", encoding="utf-8") if args.paper else sys.stdout  # noqa: SIM115
     emulator = N5Emulator(state_path=args.state, paper=paper, link=args.link)
     apply_fault_knobs(emulator, args)
@@ -71,7 +79,7 @@ def emulate_command(args: argparse.Namespace) -> int:
             emulator.start()
             shown = f" (linked as {args.link})" if args.link else ""
             print(f"N5 emulator on {emulator.port}{shown}", file=sys.stderr, flush=True)
-        wait_for_stop()
+        wait_for(stop)
     finally:
         emulator.stop()
         if paper is not sys.stdout:
