@@ -106,11 +106,13 @@ class AccountMove(models.Model):
             return self.env["fiscal.device"]
         device = self.sudo().journal_id.fiscal_device_id
         if not device and self.company_id:
-            device = (
-                self.env["fiscal.device"]
-                .sudo()
-                .search([("company_id", "=", self.company_id.id)], limit=1)
+            devices = (
+                self.env["fiscal.device"].sudo().search([("company_id", "=", self.company_id.id)])
             )
+            # a Caspos registers AZN only: without a journal's device, prefer one that can
+            # register the invoice's currency
+            same_currency = devices.filtered(lambda d: d.currency_id == self.currency_id)
+            device = same_currency[:1] or devices[:1]
         return device.with_env(self.env)
 
     def _fiscal_origin_document(self):

@@ -198,6 +198,19 @@ class TestFiscalInvoice(FiscalDeviceCommon):
             invoice.action_fiscalize()
         self.assertFalse(self._documents(invoice))
 
+    def test_without_a_journal_device_the_invoice_currency_chooses(self):
+        journal = self.company_data["default_journal_sale"].copy(
+            {"name": "No device", "fiscal_device_id": False}
+        )
+        in_company_currency = self.init_invoice(
+            "out_invoice", products=self.product_a, journal=journal, post=True
+        )
+        in_azn = self.init_invoice(
+            "out_invoice", products=self.product_a, journal=journal, currency=self.azn, post=True
+        )
+        self.assertEqual(in_company_currency._fiscal_device(), self.n5)
+        self.assertEqual(in_azn._fiscal_device(), self.caspos)
+
     def test_currency_other_than_the_device_is_refused(self):
         invoice = self.init_invoice(
             "out_invoice",
