@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg2.errors
-from odoo import _, api, fields, models
+from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, config
 
@@ -399,6 +399,14 @@ class FiscalDevice(models.Model):
     # ------------------------------------------------------------------
     # Business methods: connection, lock, errors
     # ------------------------------------------------------------------
+
+    def _map_company_sale_tax(self, vat_class):
+        """Map the company's default sales tax to ``vat_class`` where no mapping exists yet
+        (used by the demo data, whose chart of accounts is only known at install time)."""
+        for device in self:
+            tax = device.company_id.account_sale_tax_id
+            if tax and tax not in device.tax_map_ids.tax_id:
+                device.tax_map_ids = [Command.create({"tax_id": tax.id, "vat_class": vat_class})]
 
     def _check_fiscal_user(self):
         if not self.env.user.has_group("fiscal_device.group_fiscal_user"):
