@@ -552,10 +552,20 @@ class FiscalDevice(models.Model):
                 device=device,
                 error=error,
             )
-        elif isinstance(error, OutcomeUnknown | DeviceTimeout):
+        elif isinstance(error, OutcomeUnknown) or (
+            isinstance(error, DeviceTimeout) and document is not None
+        ):
             message = _(
                 "Fiscal device %(device)s did not answer (%(error)s); it may or may not have "
                 "registered the document.",
+                device=device,
+                error=error,
+            )
+        elif isinstance(error, DeviceTimeout):
+            # no document was sent: only a status or report request went unanswered
+            message = _(
+                "Fiscal device %(device)s did not answer in time (%(error)s). Check that it is "
+                "switched on and reachable, then try again.",
                 device=device,
                 error=error,
             )

@@ -1,3 +1,4 @@
+import socket
 import time
 from datetime import timedelta
 
@@ -155,6 +156,38 @@ class TestShiftCloseCron(ZReportCommon):
         self.assertEqual(outcomes[self.dead.id][0], "failed")
         self.assertEqual(self.dead.activity_ids.user_id, managers)
         self.assertEqual(len(self.dead.activity_ids), len(managers))
+
+    def test_cron_a_silent_device_times_out_and_the_others_still_close(self):
+        # a peer that accepts the connection and never answers: the stall a refused port hides
+        silent = socket.socket()
+        self.addCleanup(silent.close)
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        mute = self._create_device(
+            "Caspos mute",
+            "caspos",
+            "1",
+            url=f"http://127.0.0.1:{silent.getsockname()[1]}",
+            timeout=1.0,
+            retries=0,
+        )
+        self._sell(self.caspos_config, self.caspos_cash)
+        self._schedule(self.caspos, 1)
+        self._schedule(mute, 1)
+
+        outcomes = self.env["fiscal.device"]._cron_close_shifts(
+            now=fields.Datetime.now() + timedelta(hours=2)
+        )
+
+        outcome, error = outcomes[mute.id]
+        self.assertEqual(outcome, "failed")
+        self.assertIn("Fiscal device Caspos mute did not answer in time (toLogin: no answer", error)
+        self.assertIn("Check that it is switched on and reachable, then try again.", error)
+        self.assertEqual(outcomes[self.caspos.id][0], "closed")
+        self.assertEqual(self._z_reports(self.caspos).state, "done")
+        self.assertEqual(
+            set(mute.activity_ids.mapped("summary")), {"Shift not closed: Caspos mute"}
+        )
 
     def test_cron_closes_a_shift_close_to_24_hours_old(self):
         self._sell(self.n5_config, self.n5_cash)
