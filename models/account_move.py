@@ -144,24 +144,12 @@ class AccountMove(models.Model):
             lambda driver, uuid: self._fiscal_receipt(device, driver, uuid),
         )
 
-    def _fiscal_storno(self):
-        self.ensure_one()
-        parent = self._fiscal_origin_document()
-        if not parent:
-            raise UserError(
-                _(
-                    "Credit note %(move)s cannot be sent as a storno: its origin invoice "
-                    "%(origin)s was not fiscalized.",
-                    move=self.display_name,
-                    origin=self.reversed_entry_id.display_name or "-",
-                )
-            )
-        device = parent.sudo().device_id.with_env(self.env)
-        return device._run_on_device(
-            "storno",
-            self,
-            lambda driver, uuid: self._fiscal_receipt(device, driver, uuid, parent=parent.sudo()),
-            parent=parent,
+    def _fiscal_no_origin_message(self):
+        return _(
+            "Credit note %(move)s cannot be sent as a storno: its origin invoice "
+            "%(origin)s was not fiscalized.",
+            move=self.display_name,
+            origin=self.reversed_entry_id.display_name or "-",
         )
 
     # ------------------------------------------------------------------

@@ -39,7 +39,8 @@ class FiscalSourceMixin(models.AbstractModel):
 
     Inheriting models give ``_compute_fiscal_device_id`` and ``_compute_fiscal_fields`` their
     ``@api.depends``, and implement ``_fiscal_main_kinds``, ``_fiscal_can_send``,
-    ``_fiscal_is_storno``, ``_fiscal_origin_document`` and ``_fiscal_line_values``.
+    ``_fiscal_is_storno``, ``_fiscal_origin_document``, ``_fiscal_no_origin_message`` and
+    ``_fiscal_line_values``.
     """
 
     _name = "fiscal.source.mixin"
@@ -110,6 +111,20 @@ class FiscalSourceMixin(models.AbstractModel):
         action["domain"] = [("res_model", "=", self._name), ("res_id", "=", self.id)]
         action["context"] = {}
         return action
+
+    def _fiscal_storno(self):
+        """Send this refund as the storno of its origin's done fiscal document, on that device."""
+        self.ensure_one()
+        parent = self._fiscal_origin_document()
+        if not parent:
+            raise UserError(self._fiscal_no_origin_message())
+        device = parent.sudo().device_id.with_env(self.env)
+        return device._run_on_device(
+            "storno",
+            self,
+            lambda driver, uuid: self._fiscal_receipt(device, driver, uuid, parent=parent.sudo()),
+            parent=parent,
+        )
 
     def _fiscal_maps(self, device):
         return FiscalMaps(

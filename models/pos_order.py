@@ -187,24 +187,11 @@ class PosOrder(models.Model):
             "sale", self, lambda driver, uuid: self._fiscal_receipt(device, driver, uuid)
         )
 
-    def _fiscal_storno(self):
-        self.ensure_one()
-        parent = self._fiscal_origin_document()
-        if not parent:
-            raise UserError(
-                _(
-                    "Refund %(order)s cannot be sent as a storno: its order %(origin)s was not "
-                    "fiscalized.",
-                    order=self.display_name,
-                    origin=self.refunded_order_id.display_name or "-",
-                )
-            )
-        device = parent.sudo().device_id.with_env(self.env)
-        return device._run_on_device(
-            "storno",
-            self,
-            lambda driver, uuid: self._fiscal_receipt(device, driver, uuid, parent=parent.sudo()),
-            parent=parent,
+    def _fiscal_no_origin_message(self):
+        return _(
+            "Refund %(order)s cannot be sent as a storno: its order %(origin)s was not fiscalized.",
+            order=self.display_name,
+            origin=self.refunded_order_id.display_name or "-",
         )
 
     def _fiscal_ui_result(self, error=False):
