@@ -120,6 +120,11 @@ def add_receipt_parser(commands: argparse._SubParsersAction) -> None:
     )
     add_connection_arguments(parser)
     parser.add_argument("file", metavar="FILE", help="neutral receipt JSON (- for stdin)")
+    parser.add_argument(
+        "--open-shift",
+        action="store_true",
+        help="open the shift first when it is closed (as the receipt's operator)",
+    )
     parser.set_defaults(func=receipt_command)
 
 
@@ -128,5 +133,7 @@ def receipt_command(args: argparse.Namespace) -> int:
     result."""
     receipt = load_receipt(args.file)
     with driver_from(args) as driver:
+        if args.open_shift and not driver.shift_state().is_open:
+            driver.open_shift(receipt.operator)
         print_json(driver.fiscalize(receipt))
     return 0

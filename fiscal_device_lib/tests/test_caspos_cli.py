@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
 
@@ -77,6 +78,29 @@ def test_receipt_fiscalizes_a_neutral_receipt(capsys, url, tmp_path):
     assert result["qr_link"].endswith(result["document_id"]) and len(result["document_id"]) == 44
     status, out, _err = run(capsys, "receipt", "caspos", "--url", url, str(path))
     assert json.loads(out)["repeated"] is True
+
+
+def test_receipt_on_a_closed_shift_says_so_or_opens_it(capsys, url, tmp_path):
+    path = tmp_path / "receipt.json"
+    path.write_text(json.dumps(RECEIPT, ensure_ascii=False), encoding="utf-8")
+    status, out, err = run(capsys, "receipt", "caspos", "--url", url, str(path))
+    assert status == EXIT_REJECTED and out == ""
+    assert "[503] document: invalid shift status" in err
+    status, out, _err = run(capsys, "receipt", "caspos", "--url", url, "--open-shift", str(path))
+    assert status == 0 and json.loads(out)["shift_document_number"] == 1
+
+
+def test_output_into_a_closed_pipe_is_not_an_error(url):
+    # as with "| head": the reader is gone before the answer is written
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    command = [sys.executable, "-m", "fiscal_device_lib", "call", "caspos", "--url", url]
+    try:
+        done = subprocess.run([*command, "getInfo"], stdout=write_end, stderr=subprocess.PIPE)
+    finally:
+        os.close(write_end)
+    assert done.returncode == 0
+    assert done.stderr == b""
 
 
 def test_demo_includes_a_caspos_day():
