@@ -7,6 +7,7 @@ a storno of an earlier sale, cash in and out, X report, Z report; prints each do
 from __future__ import annotations
 
 import argparse
+import io
 import sys
 import uuid
 from collections.abc import Iterator
@@ -164,8 +165,18 @@ def run_demo(names: list[str] | None, out: TextIO = sys.stdout) -> list[DayLog]:
     for device_family in families():
         if names and device_family.name not in names:
             continue
-        with device_family.emulator() as settings, device_family.connect(**settings) as device:
+        paper = io.StringIO()
+        read_z_report = device_family.demo.z_report_on_paper
+        options = {"paper": paper} if read_z_report else {}
+        with (
+            device_family.emulator(**options) as settings,
+            device_family.connect(**settings) as device,
+        ):
             logs.append(run_day(device, device_family, out))
+        if read_z_report:
+            print("\n   Z report as printed by the device:", file=out)
+            for line in read_z_report(paper.getvalue()).splitlines():
+                print(f"     {line}", file=out)
     print(f"\ndemo finished: {len(logs)} trading day(s), all documents fiscalized", file=out)
     return logs
 

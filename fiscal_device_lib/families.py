@@ -27,6 +27,9 @@ class DemoProfile:
     currency: str = ""
     unit_piece: str | None = None
     unit_weight: str | None = None
+    # the device prints its reports' figures and answers only "OK": this finds the last Z
+    # report on the emulator's paper, for the demo to show
+    z_report_on_paper: Callable[[str], str] | None = None
 
 
 @dataclass(frozen=True)

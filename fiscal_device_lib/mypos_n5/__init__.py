@@ -7,6 +7,7 @@ from ..families import DemoProfile, DeviceFamily
 from .cli import add_call_parser, add_emulate_parser, add_receipt_parser
 from .driver import N5Driver, connect
 from .emulator import N5Emulator, emulator
+from .paper import last_z_report
 
 FAMILY = DeviceFamily(
     name="n5",
@@ -14,7 +15,13 @@ FAMILY = DeviceFamily(
     connect=connect,
     emulator=emulator,
     # N-18's groups in the device's Latin letters: A 0 %, B 20 %, D (Cyrillic Г) 9 %
-    demo=DemoProfile(vat_standard="B", vat_reduced="D", currency="", unit_piece=None),
+    demo=DemoProfile(
+        vat_standard="B",
+        vat_reduced="D",
+        currency="",
+        unit_piece=None,
+        z_report_on_paper=last_z_report,
+    ),
     add_emulate_parser=add_emulate_parser,
     add_call_parser=add_call_parser,
     add_receipt_parser=add_receipt_parser,

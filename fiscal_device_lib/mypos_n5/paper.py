@@ -51,3 +51,10 @@ def amounts_by_key(title: str, amounts: dict[str, Decimal], label: str = "") -> 
 
 def framed(title: str, body: Iterable[str]) -> list[str]:
     return [rule("="), centred(title), rule("="), *body, rule("=")]
+
+
+def last_z_report(paper: str) -> str:
+    """The body of the last Z report printed on ``paper`` (what the demo shows)."""
+    bodies = [block.strip("\n") for block in paper.split(rule())]
+    reports = [body for body in bodies if "Z ОТЧЕТ" in body]
+    return reports[-1] if reports else ""

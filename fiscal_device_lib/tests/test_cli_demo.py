@@ -37,6 +37,11 @@ def test_demo_runs_a_trading_day_on_each_emulator():
     assert "storno of the first sale" in text
     assert "https://monitoring.e-kassa.gov.az/#/index?doc=" in text
     assert "demo finished: 2 trading day(s), all documents fiscalized" in text
+    # the N5 answers its reports with "OK": its printed Z report shows the day's figures
+    printed_z = text.split("Z report as printed by the device:")[1]
+    assert "Z ОТЧЕТ № 0001" in printed_z
+    assert "Фискални бонове                          2" in printed_z
+    assert "Сторно бонове                            1" in printed_z
 
 
 def test_demo_command_exits_zero_for_one_device():
