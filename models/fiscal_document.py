@@ -28,6 +28,10 @@ REPORT_KINDS = (DocumentKind.X_REPORT.value, DocumentKind.Z_REPORT.value)
 LIVE_STATES = ("sending", "unknown", "done")
 
 
+# N5 PRINT_FAIL and NO_PAPER: registered in fiscal memory, finished by PrintAgain.
+PRINT_AGAIN_CODES = ("15", "23")
+
+
 class FiscalDocument(models.Model):
     _name = "fiscal.document"
     _description = "Fiscal Document"
@@ -182,6 +186,39 @@ class FiscalDocument(models.Model):
         )
         return document._action_open()
 
+    def action_print_again(self):
+        """Finish printing an N5 document the device registered but could not print (paper out,
+        print failure), then open the resolve wizard for the receipt number on the paper."""
+        self.ensure_one()
+        if not self._can_print_again():
+            raise UserError(
+                _(
+                    "Only a myPOS N5 document that the device registered but could not print "
+                    "(error 15 or 23) can be printed again (%(doc)s).",
+                    doc=self.name,
+                )
+            )
+        device = self.device_id
+        with device._driver() as driver:
+            device._call(driver, driver.print_again)
+        with device._journal() as env:
+            env["fiscal.document"].browse(self.id).write(
+                {
+                    "error_message": _(
+                        "Printed again after error %(code)s: resolve this document with the "
+                        "receipt number (or QR text) printed on the paper.",
+                        code=self.error_code,
+                    ),
+                    "error_hint": False,
+                }
+            )
+        return self.action_resolve()
+
+    def _can_print_again(self):
+        return (
+            self.state == "unknown" and self.family == "n5" and self.error_code in PRINT_AGAIN_CODES
+        )
+
     def action_resolve(self):
         self.ensure_one()
         return {
@@ -299,6 +336,12 @@ class FiscalDocument(models.Model):
                 "The document %(uuid)s is kept: run the operation again to resend it with the "
                 "same UUID; the device returns the receipt it already made, never a second one.",
                 uuid=self.uuid,
+            )
+        if self._can_print_again():
+            return _(
+                "The device registered the document but could not print it: fix the printer "
+                "(paper), then use Print again on the fiscal document and resolve it with the "
+                "receipt number on the paper."
             )
         if self.state == "unknown":
             return _(

@@ -318,6 +318,34 @@ class TestFiscalInvoice(FiscalDeviceCommon):
         self.assertIn(f"receipt number {printed['number']}", document.resolution_note)
         self.assertEqual(invoice.fiscal_state, "done")
 
+    def test_n5_paper_out_is_printed_again_then_resolved(self):
+        emulator = self.n5._emulator().emulator
+        emulator.paper_out(1)
+        invoice = self._n5_invoice()
+
+        message = self._user_error_keeping_journal(invoice.action_fiscalize)
+
+        self.assertIn("Error 23: NO_PAPER", message)
+        self.assertIn("use Print again on the fiscal document", message)
+        document = self._documents(invoice)
+        self.assertRecordValues(document, [{"state": "unknown", "error_code": "23"}])
+        registered = emulator.receipts()[-1]
+        printed_before = len(emulator.printed)
+
+        action = document.action_print_again()
+
+        self.assertEqual(action["res_model"], "fiscal.document.resolve")
+        self.assertEqual(len(emulator.printed), printed_before + 1, "the receipt is on paper now")
+        self.assertEqual(emulator.receipts()[-1], registered, "no second receipt")
+        self.assertIn("Printed again after error 23", document.error_message)
+        wizard = self.env["fiscal.document.resolve"].with_context(**action["context"])
+        wizard.create(
+            {"outcome": "printed", "receipt_number": registered["number"]}
+        ).action_confirm()
+        self.assertEqual(invoice.fiscal_state, "done")
+        with self.assertRaisesRegex(UserError, r"\(error 15 or 23\) can be printed again"):
+            document.action_print_again()
+
     def test_n5_lost_answer_marked_not_printed_is_sent_again(self):
         self.n5.timeout = 1
         emulator = self.n5._emulator().emulator
