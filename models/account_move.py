@@ -1,6 +1,6 @@
 from decimal import Decimal
 
-from odoo import _, api, fields, models
+from odoo import _, api, models
 from odoo.exceptions import UserError
 
 from ..fiscal_device_lib.core import (
@@ -18,14 +18,6 @@ MAIN_KINDS = {"out_invoice": ("sale", "invoice"), "out_refund": ("storno", "cred
 class AccountMove(models.Model):
     _name = "account.move"
     _inherit = ["account.move", "fiscal.source.mixin"]
-
-    fiscal_document_ids = fields.One2many(
-        "fiscal.document",
-        "res_id",
-        domain=[("res_model", "=", "account.move")],
-        string="Fiscal documents",
-        groups="fiscal_device.group_fiscal_user",
-    )
 
     @api.depends("journal_id", "company_id", "move_type")
     def _compute_fiscal_device_id(self):

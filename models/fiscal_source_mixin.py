@@ -49,6 +49,14 @@ class FiscalSourceMixin(models.AbstractModel):
     fiscal_device_id = fields.Many2one(
         "fiscal.device", compute="_compute_fiscal_device_id", compute_sudo=True
     )
+    # as mail.thread's message_ids: documents point at their source by model name and id
+    fiscal_document_ids = fields.One2many(
+        "fiscal.document",
+        "res_id",
+        domain=lambda self: [("res_model", "=", self._name)],
+        string="Fiscal documents",
+        groups="fiscal_device.group_fiscal_user",
+    )
     fiscal_document_id = fields.Many2one(
         "fiscal.document", compute="_compute_fiscal_fields", compute_sudo=True
     )

@@ -2,7 +2,7 @@ import logging
 from collections import defaultdict
 from decimal import Decimal
 
-from odoo import _, api, fields, models
+from odoo import _, api, models
 from odoo.exceptions import AccessError, UserError
 
 from ..fiscal_device_lib.core import Payment, PaymentKind, Receipt
@@ -22,14 +22,6 @@ PAYMENT_KIND_OF_TYPE = {"cash": PaymentKind.CASH, "pay_later": PaymentKind.CREDI
 class PosOrder(models.Model):
     _name = "pos.order"
     _inherit = ["pos.order", "fiscal.source.mixin"]
-
-    fiscal_document_ids = fields.One2many(
-        "fiscal.document",
-        "res_id",
-        domain=[("res_model", "=", "pos.order")],
-        string="Fiscal documents",
-        groups="fiscal_device.group_fiscal_user",
-    )
 
     @api.depends("config_id.fiscal_device_id")
     def _compute_fiscal_device_id(self):

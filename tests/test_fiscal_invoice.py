@@ -17,6 +17,7 @@ class TestFiscalInvoice(FiscalDeviceCommon):
 
         document = self._documents(invoice)
         self.assertEqual(len(document), 1)
+        self.assertEqual(invoice.fiscal_document_ids, document)
         self.assertRecordValues(
             document,
             [

@@ -26,6 +26,7 @@ class TestPosOrderFiscal(FiscalPosCommon):
         order.action_fiscalize()
 
         sale = self._documents(order)
+        self.assertEqual(order.fiscal_document_ids, sale)
         self.assertRecordValues(
             sale, [{"state": "done", "kind": "sale", "device_id": self.n5.id, "amount_total": 1150}]
         )
