@@ -35,11 +35,10 @@ from ..core.errors import (
     MalformedAnswer,
     OutcomeUnknown,
     UnsupportedOperation,
-    ValidationError,
 )
 from ..core.interface import Capability, FiscalDevice
 from ..core.money import ZERO
-from ..core.validation import receipt_problems, validate_cash_operation
+from ..core.validation import validate_cash_operation, validate_receipt
 from .errors import INVALID_LOGIN_SESSION, OK, REPEATED_UUID, rejected
 from .messages import (
     CorrectionRequest,
@@ -470,9 +469,7 @@ class CasposDriver(FiscalDevice):
         """A neutral sale becomes ``sale``, a storno ``moneyBack`` (type 0) of its parent."""
         if receipt.kind in (DocumentKind.INVOICE, DocumentKind.CREDIT_NOTE):
             raise UnsupportedOperation("Caspos has no invoices with the buyer's identity")
-        problems = receipt_problems(receipt) + caspos_problems(receipt, self.currency)
-        if problems:
-            raise ValidationError(problems)
+        validate_receipt(receipt, caspos_problems(receipt, self.currency))
         if receipt.kind is DocumentKind.STORNO:
             return self.money_back(money_back_request(receipt, self.currency))
         return self.sale(sale_request(receipt, self.currency))

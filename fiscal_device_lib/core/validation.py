@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from .documents import Buyer, CashOperation, CodeKind, IdentType, Line, PaymentKind, Receipt
@@ -149,9 +150,10 @@ def receipt_problems(receipt: Receipt) -> list[str]:
     return problems
 
 
-def validate_receipt(receipt: Receipt) -> Receipt:
-    """Raise ``ValidationError`` listing every problem, or return the receipt unchanged."""
-    problems = receipt_problems(receipt)
+def validate_receipt(receipt: Receipt, device_problems: Sequence[str] = ()) -> Receipt:
+    """Raise ``ValidationError`` listing every problem, the core's then a driver's own
+    ``device_problems`` (each once), or return the receipt unchanged."""
+    problems = list(dict.fromkeys([*receipt_problems(receipt), *device_problems]))
     if problems:
         raise ValidationError(problems)
     return receipt

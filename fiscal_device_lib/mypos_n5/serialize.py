@@ -22,7 +22,7 @@ from ..core.documents import (
 )
 from ..core.errors import MalformedAnswer, ValidationError
 from ..core.money import round_money
-from ..core.validation import receipt_problems, validate_cash_operation
+from ..core.validation import validate_cash_operation, validate_receipt
 from .wire import (
     DEPARTMENTS,
     MAX_AMOUNT,
@@ -134,10 +134,7 @@ def device_problems(receipt: Receipt) -> list[str]:
 
 def validate_for_n5(receipt: Receipt) -> Receipt:
     """Raise ``ValidationError`` with the core's and the N5's problems, or return the receipt."""
-    problems = receipt_problems(receipt) + device_problems(receipt)
-    if problems:
-        raise ValidationError(list(dict.fromkeys(problems)))
-    return receipt
+    return validate_receipt(receipt, device_problems(receipt))
 
 
 def line_adjustment(line: Line) -> dict[str, Decimal]:

@@ -256,3 +256,15 @@ def test_ean_check_digit():
     assert ean_is_valid("4006381333931", 13)
     assert ean_is_valid("96385074", 8)
     assert not ean_is_valid("400638133393", 13)
+
+
+def test_a_drivers_problems_follow_the_cores_each_once():
+    receipt = make_receipt(operator=Operator("", 1))
+    with pytest.raises(ValidationError) as caught:
+        validate_receipt(
+            receipt, ["operator: name must not be empty", "line 1: VAT class '4' is not valid"]
+        )
+    assert caught.value.problems == [
+        "operator: name must not be empty",
+        "line 1: VAT class '4' is not valid",
+    ]
