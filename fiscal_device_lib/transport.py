@@ -154,7 +154,8 @@ class HttpSettings:
     connect_timeout: float = 3.0
 
 
-def _nothing_sent(error: requests.ConnectionError) -> bool:
+def nothing_sent(error: requests.ConnectionError) -> bool:
+    """True when the connection was refused or never made: the device saw nothing."""
     reason = getattr(error.args[0], "reason", error.args[0]) if error.args else None
     return isinstance(error, requests.ConnectTimeout) or isinstance(
         reason, NewConnectionError | ConnectTimeoutError
@@ -181,7 +182,7 @@ class HttpTransport:
                     timeout=(self.settings.connect_timeout, timeout),
                 )
             except requests.ConnectionError as error:
-                if _nothing_sent(error):
+                if nothing_sent(error):
                     raise DeviceUnreachable(f"cannot connect: {error}", self.url) from None
                 raise DeviceTimeout(f"connection lost: {error}", self.url) from None
             except requests.Timeout:

@@ -15,7 +15,6 @@ from decimal import Decimal
 from uuid import uuid4
 
 import requests
-from urllib3.exceptions import NewConnectionError
 
 from ..core.documents import (
     BankInfo,
@@ -39,6 +38,7 @@ from ..core.errors import (
 from ..core.interface import Capability, FiscalDevice
 from ..core.money import ZERO
 from ..core.validation import validate_cash_operation, validate_receipt
+from ..transport import nothing_sent
 from .errors import INVALID_LOGIN_SESSION, OK, REPEATED_UUID, rejected
 from .messages import (
     CorrectionRequest,
@@ -148,14 +148,6 @@ def bank_of(data: dict) -> BankInfo | None:
     return BankInfo(**values) if any(values.values()) else None
 
 
-def never_sent(error: requests.ConnectionError) -> bool:
-    """True when the connection was refused or never made: the device saw nothing."""
-    if isinstance(error, requests.ConnectTimeout):
-        return True
-    reason = getattr(error.args[0], "reason", None) if error.args else None
-    return isinstance(reason, NewConnectionError)
-
-
 class CasposDriver(FiscalDevice):
     """A Caspos device (or its emulator) at ``url`` + ``path``."""
 
@@ -239,7 +231,7 @@ class CasposDriver(FiscalDevice):
                     self.endpoint, data=payload, headers=HEADERS, timeout=self.timeout
                 )
             except requests.ConnectionError as error:
-                maybe_sent = maybe_sent or not never_sent(error)
+                maybe_sent = maybe_sent or not nothing_sent(error)
                 failure = DeviceUnreachable(
                     f"{operation.value}: no connection: {error}", self.endpoint
                 )
