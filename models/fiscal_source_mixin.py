@@ -10,6 +10,7 @@ from ..fiscal_device_lib.core.money import (
     round_money,
     round_quantity,
     to_decimal,
+    to_money,
 )
 from ..fiscal_device_lib.core.validation import ean_is_valid
 from .fiscal_document import LIVE_STATES
@@ -170,7 +171,7 @@ class FiscalSourceMixin(models.AbstractModel):
         positive; ``gross_total()`` is the tax-included total before the discount.
         """
         quantity = round_quantity(to_decimal(quantity, "quantity"))
-        total = round_money(to_decimal(total, "total"))
+        total = to_money(total, "total")
         if not quantity or not total:
             return None  # free and empty lines print nothing
         code, code_kind = self._fiscal_code(device, product)
@@ -188,7 +189,7 @@ class FiscalSourceMixin(models.AbstractModel):
         unit_price, difference = fit_unit_price(quantity, total)
         values.update(unit_price=unit_price, line_total=total if difference else None)
         if discount:
-            gross = round_money(to_decimal(gross_total(), "gross total"))
+            gross = to_money(gross_total(), "gross total")
             gross_unit_price = round_money(gross / quantity)
             discount = line_gross(quantity, gross_unit_price) - total
             if discount > 0:

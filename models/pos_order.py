@@ -6,7 +6,7 @@ from odoo import _, api, models
 from odoo.exceptions import AccessError, UserError
 
 from ..fiscal_device_lib.core import Payment, PaymentKind, Receipt
-from ..fiscal_device_lib.core.money import round_money, to_decimal
+from ..fiscal_device_lib.core.money import to_money
 from .fiscal_document import LIVE_STATES
 
 _logger = logging.getLogger(__name__)
@@ -261,7 +261,7 @@ class PosOrder(models.Model):
             kind = by_method.get(method.id) or PAYMENT_KIND_OF_TYPE.get(
                 method.type, PaymentKind(device.invoice_payment_kind)
             )
-            amounts[kind] += round_money(to_decimal(abs(payment.amount), "payment"))
+            amounts[kind] += to_money(abs(payment.amount), "payment")
         return [Payment(kind, amount) for kind, amount in amounts.items() if amount]
 
 

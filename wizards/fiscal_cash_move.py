@@ -2,7 +2,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..fiscal_device_lib.core import CashOperation
-from ..fiscal_device_lib.core.money import round_money, to_decimal
+from ..fiscal_device_lib.core.money import to_money
 
 
 class FiscalCashMove(models.TransientModel):
@@ -24,7 +24,7 @@ class FiscalCashMove(models.TransientModel):
         self.ensure_one()
         if self.amount <= 0:
             raise UserError(_("Enter a positive amount to put in or take out of the drawer."))
-        amount = round_money(to_decimal(self.amount, "amount"))
+        amount = to_money(self.amount, "amount")
         if self.direction == "out":
             amount = -amount
         device = self.device_id

@@ -34,6 +34,11 @@ def round_money(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def to_money(value: object, field: str) -> Decimal:
+    """An ERP amount (often a float) as exact money, 2 dp half up."""
+    return round_money(to_decimal(value, field))
+
+
 def round_quantity(value: Decimal) -> Decimal:
     return value.quantize(MILLI, rounding=ROUND_HALF_UP)
 

@@ -14,6 +14,7 @@ from fiscal_device_lib.core.money import (
     round_quantity,
     spread,
     to_decimal,
+    to_money,
 )
 
 D = Decimal
@@ -97,3 +98,8 @@ def test_fit_unit_price_returns_the_cent_left_over():
     assert fit_unit_price(D("3"), D("1.00")) == (D("0.33"), D("0.01"))
     assert fit_unit_price(D("2"), D("5.00")) == (D("2.50"), D("0.00"))
     assert fit_unit_price(D("0.333"), D("1.00")) == (D("3.00"), D("0.00"))
+
+
+def test_to_money_reads_an_erp_float_exactly():
+    assert to_money(4.145, "amount") == D("4.15")  # via repr: 4.145, not 4.14499...
+    assert to_money(1150.0, "amount") == D("1150.00")
