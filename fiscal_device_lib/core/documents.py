@@ -278,3 +278,40 @@ class DeviceInfo:
     model: str = ""
     firmware: str = ""
     details: dict = field(default_factory=dict)
+
+
+@dataclass
+class TapeEntry:
+    """One document of a control tape (Caspos getControlTape)."""
+
+    document_id: str
+    short_document_id: str
+    number: int
+    type: str
+    total: Decimal
+    vat: Decimal
+    item_count: int
+    created_at: str
+
+
+@dataclass
+class ControlTape:
+    """The documents of the current shift, as the device lists them."""
+
+    shift_number: int | None
+    created_at: str
+    documents: list[TapeEntry]
+    raw: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class InvoiceRange:
+    """The device's programmed range of invoice numbers (N5)."""
+
+    first: int
+    last: int
+    next: int
+
+    @property
+    def is_set(self) -> bool:
+        return self.last > 0

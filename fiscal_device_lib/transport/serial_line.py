@@ -1,50 +1,14 @@
-"""Byte transports: a serial line (any pyserial URL) and HTTP POST; swappable objects.
-
-A transport sends one request and returns one complete answer. It does not know the protocol:
-the driver passes a ``find_message`` function saying where a complete answer ends. Every read
-has a deadline; a lock per port keeps two callers in one process from interleaving bytes.
-"""
+"""A serial line opened through ``serial.serial_for_url``, so every pyserial URL works."""
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
 
-import requests
 import serial
-from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
-from .core.errors import DeviceTimeout, DeviceUnreachable, MalformedAnswer
-
-# (begin, end) of the first complete message in the bytes, None while unfinished;
-# raises MalformedAnswer on bytes that cannot start a message.
-FindMessage = Callable[[bytes], "tuple[int, int] | None"]
-
-_PORT_LOCKS: dict[str, threading.Lock] = {}
-_PORT_LOCKS_GUARD = threading.Lock()
-
-
-def port_lock(url: str) -> threading.Lock:
-    """The one lock of a port in this process, shared by every transport opened on it."""
-    with _PORT_LOCKS_GUARD:
-        return _PORT_LOCKS.setdefault(url, threading.Lock())
-
-
-class Transport(Protocol):
-    url: str
-
-    def exchange(self, payload: bytes, find_message: FindMessage, timeout: float) -> bytes:
-        """Send ``payload``, return the answer's bytes.
-
-        Raises ``DeviceUnreachable`` when nothing was sent, ``DeviceTimeout`` when nothing came
-        back in time, ``MalformedAnswer`` when garbage or a truncated answer came back.
-        """
-        ...
-
-    def close(self) -> None: ...
+from ..core.errors import DeviceTimeout, DeviceUnreachable, MalformedAnswer
+from .base import FindMessage, port_lock
 
 
 @dataclass(frozen=True)
@@ -143,55 +107,3 @@ class SerialTransport:
     def close(self) -> None:
         with self._lock:
             self._drop_port()
-
-
-@dataclass(frozen=True)
-class HttpSettings:
-    """JSON-RPC over HTTP: the module's base URL and the path it answers on."""
-
-    url: str  # http://host:port
-    path: str = "/jsonrpc"
-    connect_timeout: float = 3.0
-
-
-def nothing_sent(error: requests.ConnectionError) -> bool:
-    """True when the connection was refused or never made: the device saw nothing."""
-    reason = getattr(error.args[0], "reason", error.args[0]) if error.args else None
-    return isinstance(error, requests.ConnectTimeout) or isinstance(
-        reason, NewConnectionError | ConnectTimeoutError
-    )
-
-
-class HttpTransport:
-    """``POST`` of the request body to ``url + path``, one ``requests.Session``, timeouts set."""
-
-    def __init__(self, settings: HttpSettings):
-        self.settings = settings
-        self.url = settings.url.rstrip("/") + settings.path
-        self._lock = port_lock(self.url)
-        self._session = requests.Session()
-
-    def exchange(self, payload: bytes, find_message: FindMessage, timeout: float) -> bytes:
-        headers = {"Content-Type": "application/json; charset=utf-8"}
-        with self._lock:
-            try:
-                answer = self._session.post(
-                    self.url,
-                    data=payload,
-                    headers=headers,
-                    timeout=(self.settings.connect_timeout, timeout),
-                )
-            except requests.ConnectionError as error:
-                if nothing_sent(error):
-                    raise DeviceUnreachable(f"cannot connect: {error}", self.url) from None
-                raise DeviceTimeout(f"connection lost: {error}", self.url) from None
-            except requests.Timeout:
-                raise DeviceTimeout("no answer in time", self.url) from None
-        body = answer.content
-        found = find_message(body)
-        if found is None:
-            raise MalformedAnswer(f"HTTP {answer.status_code}, no complete message: {body[:60]!r}")
-        return body[found[0] : found[1]]
-
-    def close(self) -> None:
-        self._session.close()

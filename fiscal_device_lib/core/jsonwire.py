@@ -1,0 +1,117 @@
+"""The one JSON writer and reader of every device body: money stays exact, input stays strict.
+
+``dumps`` writes compact UTF-8 JSON in which a ``Decimal`` is written exactly as it is quantized
+(``Decimal("99999999999999.99")`` goes out as ``99999999999999.99``); a ``float`` is refused, so
+no amount can pass through binary floating point on its way to a device. ``loads`` reads every
+fraction as ``Decimal`` and refuses what a lenient parser would guess at: duplicate keys, NaN
+and Infinity, invalid UTF-8, nesting deeper than the interpreter can follow.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from decimal import Decimal
+from json.encoder import encode_basestring  # the C-accelerated string escaper where available
+
+
+class JsonError(ValueError):
+    """The bytes are not the strict JSON this project reads; the message says why."""
+
+
+def dumps(value: object) -> str:
+    """Compact JSON text; Decimals exact, enums by value, floats refused (``TypeError``)."""
+    parts: list[str] = []
+    _write(value, parts.append)
+    return "".join(parts)
+
+
+def encode(value: object) -> bytes:
+    return dumps(value).encode("utf-8")
+
+
+def _write(value: object, out) -> None:
+    kind = type(value)
+    if kind is str:
+        out(encode_basestring(value))
+    elif kind is dict:
+        out("{")
+        first = True
+        for key, item in value.items():  # type: ignore[attr-defined]
+            if not first:
+                out(",")
+            first = False
+            out(encode_basestring(key if type(key) is str else str(key)))
+            out(":")
+            _write(item, out)
+        out("}")
+    elif kind is list or kind is tuple:
+        out("[")
+        first = True
+        for item in value:  # type: ignore[attr-defined]
+            if not first:
+                out(",")
+            first = False
+            _write(item, out)
+        out("]")
+    elif value is None:
+        out("null")
+    elif value is True:
+        out("true")
+    elif value is False:
+        out("false")
+    elif kind is int:
+        out(str(value))
+    elif isinstance(value, Decimal):
+        if not value.is_finite():
+            raise TypeError(f"{value!r} cannot be written as JSON")
+        out(format(value, "f"))
+    elif isinstance(value, enum.Enum):
+        _write(value.value, out)
+    elif isinstance(value, str):
+        out(encode_basestring(str(value)))
+    elif isinstance(value, int):
+        out(str(int(value)))
+    elif isinstance(value, float):
+        raise TypeError(f"float {value!r} on the way to a device: use Decimal")
+    else:
+        raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def _refuse_constant(name: str) -> object:
+    raise JsonError(f"{name} is not a number")
+
+
+def _no_duplicates(pairs: list[tuple[str, object]]) -> dict:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        for key, _value in pairs:
+            if key in seen:
+                raise JsonError(f"duplicate key {key!r}")
+            seen.add(key)
+    return result
+
+
+def loads(data: str | bytes) -> object:
+    """Strict JSON: fractions as ``Decimal``; ``JsonError`` says what is wrong and where."""
+    if isinstance(data, bytes | bytearray):
+        try:
+            data = bytes(data).decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise JsonError(f"not UTF-8 text (byte {error.start})") from None
+    try:
+        return json.loads(
+            data,
+            parse_float=Decimal,
+            parse_constant=_refuse_constant,
+            object_pairs_hook=_no_duplicates,
+        )
+    except JsonError:
+        raise
+    except json.JSONDecodeError as error:
+        raise JsonError(f"not valid JSON ({error})") from None
+    except RecursionError:
+        raise JsonError("nested too deeply") from None
+    except ValueError as error:  # e.g. an integer of more digits than Python converts
+        raise JsonError(f"not valid JSON ({error})") from None
