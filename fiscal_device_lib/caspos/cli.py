@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..cli import load_json_argument, load_receipt, print_json, stop_on_signals, wait_for
+from ..cli_support import load_json_argument, load_receipt, print_json, stop_on_signals, wait_for
 from ..core.errors import ValidationError
 from .driver import CasposDriver
 from .emulator import CasposEmulator, Faults

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..cli import (
+from ..cli_support import (
     load_json_argument,
     load_receipt,
     print_json,
