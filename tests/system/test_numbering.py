@@ -51,6 +51,7 @@ def test_parallel_documents_are_numbered_without_gaps_or_repeats(
     journal = shop.journal(family)
     added = new_entries(before, journal)
     assert len(added) == DOCUMENTS, added
+    assert sorted(entry["total"] for entry in added) == [i + 1 for i in range(DOCUMENTS)]
     all_numbers = [entry["number"] for entry in journal]
     assert all_numbers == list(range(all_numbers[0], all_numbers[0] + len(all_numbers))), (
         f"the device's numbering has gaps or repeats: {all_numbers}"

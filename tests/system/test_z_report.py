@@ -19,7 +19,9 @@ def test_z_report_button(shop, family):
     )
     assert (document["kind"], document["state"]) == ("z_report", "done"), document
     assert document["device_id"][0] == device_id
-    assert document["report_number"] > 0
+    if family == "caspos":
+        # the N5 answers a Z report with "OK" only: its number is not on the answer
+        assert document["report_number"] > 0, document
     device = shop.admin.read_one(
         "fiscal.device", device_id, ["shift_open", "last_z_report_number", "last_z_report_at"]
     )
