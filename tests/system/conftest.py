@@ -69,7 +69,8 @@ def server():
         f"--db_port={env.get('PGPORT', '5432')}",
         f"--addons-path={env['FD_SYSTEM_ADDONS_PATH']}",
         f"--data-dir={data_dir}",
-        "--workers=2",
+        # FD_SYSTEM_WORKERS=0 (diagnosis only): the threaded server, one process
+        f"--workers={env.get('FD_SYSTEM_WORKERS', '2')}",
         "--max-cron-threads=0",
         "--http-interface=127.0.0.1",
         f"--http-port={http_port}",
@@ -197,15 +198,16 @@ class Shop:
         device = self.devices[family]
         return emulator_journal(self.server.data_dir, self.server.db, device["kind"], device["id"])
 
-    def invoice(self, family, quantity=2.0, price=10.0, client=None, post=True):
-        """A customer invoice on the family's device journal, in its currency; returns its id."""
+    def invoice(self, family, quantity=2.0, price=10.0, client=None, post=True, journal_id=None):
+        """A customer invoice on the family's device journal (or ``journal_id``), in its
+        currency; returns its id."""
         client = client or self.admin
         move_id = client.create(
             "account.move",
             {
                 "move_type": "out_invoice",
                 "partner_id": self.partner_id,
-                "journal_id": self.journal_ids[family],
+                "journal_id": journal_id or self.journal_ids[family],
                 "currency_id": self.currency_ids[family],
                 "invoice_date": datetime.date.today().isoformat(),
                 "invoice_line_ids": [

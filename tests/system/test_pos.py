@@ -11,6 +11,7 @@ import pytest
 from odoo_rpc import new_entries
 
 SALE_KINDS = ("sale", "invoice")
+STORNO_KINDS = ("storno", "credit_note")
 CENT = Decimal("0.01")
 
 
@@ -61,8 +62,9 @@ class PosShop:
         self.pricelist_id = pricelist_id
         self.shop = shop
 
-    def order_values(self, quantity=3, price=10.0):
-        """What the POS screen sends for one paid cash order of the shop's product."""
+    def order_values(self, quantity=3, price=10.0, refunded_line_id=None):
+        """What the POS screen sends for one paid cash order of the shop's product (a refund:
+        a negative ``quantity`` and the refunded order line)."""
         tax = self.shop.admin.read_one(
             "account.tax", self.shop.tax_id, ["amount", "amount_type", "price_include"]
         )
@@ -94,6 +96,7 @@ class PosShop:
                         "price_subtotal": float(excluded),
                         "price_subtotal_incl": float(included),
                         "full_product_name": "System test item",
+                        **({"refunded_orderline_id": refunded_line_id} if refunded_line_id else {}),
                     },
                 )
             ],
@@ -168,6 +171,26 @@ def test_order_synced_twice_registers_once(shop, pos_shops, family):
     assert len(added) == 1, added
     order = shop.admin.read_one("pos.order", order_id, ["fiscal_state"])
     assert order["fiscal_state"] == "done"
+
+
+def test_pos_order_fiscalize_and_refund_storno_buttons(shop, pos_shops, family):
+    pos = pos_shops(family, False)
+    before = shop.journal(family)
+    order_id = pos.sync(pos.order_values(quantity=2))
+    assert shop.admin.call("pos.order", "action_fiscalize", [order_id]) is True
+    (sale,) = shop.documents("pos.order", order_id)
+    assert sale["state"] == "done" and sale["kind"] in SALE_KINDS, sale
+    (line,) = shop.admin.search_read("pos.order.line", [("order_id", "=", order_id)], ["id"])
+    refund_id = pos.sync(pos.order_values(quantity=-2, refunded_line_id=line["id"]))
+    assert shop.admin.call("pos.order", "action_fiscal_storno", [refund_id]) is True
+    (storno,) = shop.documents("pos.order", refund_id)
+    assert storno["state"] == "done" and storno["kind"] in STORNO_KINDS, storno
+    assert storno["parent_id"][0] == sale["id"]
+    orders = shop.admin.call("pos.order", "read", [order_id, refund_id], ["fiscal_state"])
+    assert [order["fiscal_state"] for order in orders] == ["done", "done"]
+    added = new_entries(before, shop.journal(family))
+    assert len(added) == 2, added
+    assert abs(added[1]["total"]) == added[0]["total"]
 
 
 def test_device_status_route(shop, family):
