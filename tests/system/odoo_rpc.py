@@ -114,10 +114,10 @@ class OdooClient:
 def emulator_state_files(data_dir, db, kind, device_id):
     """The state files of emulator device ``device_id`` of ``kind`` (``caspos_emulator`` or
     ``n5_emulator``) under the server's filestore: ``<data_dir>/filestore/<db>/
-    fiscal_device_emulators/<database uuid>/<kind>-<id>/``."""
+    fiscal_device_emulators/<database uuid>/<kind>-<id>/*.json`` (``caspos.json`` /
+    ``n5.json`` today; written atomically, so a read never sees half a file)."""
     root = Path(data_dir, "filestore", db, "fiscal_device_emulators")
-    name = "caspos.json" if kind.startswith("caspos") else "n5.json"
-    return sorted(root.glob(f"*/{kind}-{device_id}/{name}"))
+    return sorted(root.glob(f"**/{kind}-{device_id}/*.json"))
 
 
 def emulator_journal(data_dir, db, kind, device_id):
