@@ -6,12 +6,12 @@ top-level command line (a library never imports its command line).
 
 from __future__ import annotations
 
+import codecs
 import json
 import signal
 import sys
 import threading
 from collections.abc import Callable
-from pathlib import Path
 
 from .core.codec import receipt_from_dict, to_jsonable
 from .core.documents import Receipt
@@ -23,6 +23,7 @@ from .core.errors import (
     TransportError,
     ValidationError,
 )
+from .core.jsonwire import JsonError, loads
 
 EXIT_OK = 0
 EXIT_ERROR = 1  # any other fiscal error
@@ -31,6 +32,8 @@ EXIT_INVALID = 3  # the document or the arguments are wrong; nothing was sent
 EXIT_REJECTED = 4  # the device refused; its code and text are on stderr
 EXIT_TRANSPORT = 5  # unreachable, timeout, malformed answer
 EXIT_UNKNOWN = 6  # sent, answer lost: check the device's journal before retrying
+
+MAX_DOCUMENT_BYTES = 4_000_000  # a receipt of a few thousand lines; anything larger is a mistake
 
 EXIT_CODES_HELP = """exit status:
   0 done   3 invalid input, nothing sent   4 device refused (code and text on stderr)
@@ -43,26 +46,52 @@ def print_json(value: object) -> None:
     sys.stdout.write("\n")
 
 
+def read_source(path: str) -> bytes:
+    """The bytes of a JSON file, or of standard input for ``-``; ``ValidationError`` naming the
+    file when it cannot be read."""
+    if path == "-":
+        return sys.stdin.buffer.read(MAX_DOCUMENT_BYTES + 1)
+    try:
+        with open(path, "rb") as source:
+            return source.read(MAX_DOCUMENT_BYTES + 1)
+    except FileNotFoundError:
+        raise ValidationError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise ValidationError(f"{path}: is a directory, not a JSON file") from None
+    except OSError as error:
+        raise ValidationError(f"{path}: cannot be read ({error.strerror or error})") from None
+
+
+def parse_document(data: bytes, where: str) -> object:
+    """Strict JSON from a file's bytes (``core.jsonwire.loads``); every refusal names ``where``."""
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise ValidationError(f"{where}: larger than {MAX_DOCUMENT_BYTES} bytes")
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]  # as Windows editors save UTF-8
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise ValidationError(f"{where}: UTF-16 text (byte order mark); save it as UTF-8")
+    if b"\x00" in data:
+        raise ValidationError(f"{where}: contains NUL bytes (UTF-16 text?); save it as UTF-8")
+    try:
+        return loads(data)
+    except JsonError as error:
+        raise ValidationError(f"{where}: {error}") from None
+
+
 def load_json_argument(text: str, what: str) -> object:
     """A JSON argument given inline, as ``@FILE``, or ``-`` for standard input."""
     if text == "-":
-        text = sys.stdin.read()
-    elif text.startswith("@"):
-        text = Path(text[1:]).read_text(encoding="utf-8")
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ValidationError(f"{what}: not valid JSON ({error})") from None
+        return parse_document(read_source("-"), what)
+    if text.startswith("@"):
+        return parse_document(read_source(text[1:]), f"{what} ({text[1:]})")
+    # bytes the terminal could not decode come as lone surrogates: give them back as bytes
+    return parse_document(text.encode("utf-8", "surrogateescape"), what)
 
 
 def load_receipt(path: str) -> Receipt:
     """Read a neutral receipt from a JSON file (format in README, "Neutral receipt")."""
-    source = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
-    try:
-        data = json.loads(source)
-    except json.JSONDecodeError as error:
-        raise ValidationError(f"{path}: not valid JSON ({error})") from None
-    return receipt_from_dict(data)
+    where = "standard input" if path == "-" else path
+    return receipt_from_dict(parse_document(read_source(path), where))
 
 
 def stop_on_signals() -> threading.Event:

@@ -93,6 +93,11 @@ def _no_duplicates(pairs: list[tuple[str, object]]) -> dict:
     return result
 
 
+def _parse_int(text: str) -> int | Decimal:
+    # beyond 4300 digits int() refuses; a Decimal keeps the number for the reader to judge
+    return int(text) if len(text) <= 40 else Decimal(text)
+
+
 def loads(data: str | bytes) -> object:
     """Strict JSON: fractions as ``Decimal``; ``JsonError`` says what is wrong and where."""
     if isinstance(data, bytes | bytearray):
@@ -104,6 +109,7 @@ def loads(data: str | bytes) -> object:
         return json.loads(
             data,
             parse_float=Decimal,
+            parse_int=_parse_int,
             parse_constant=_refuse_constant,
             object_pairs_hook=_no_duplicates,
         )
