@@ -34,6 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--debug", action="store_true", help="print the traceback of an unexpected error"
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     from .demo import add_demo_parser  # demo imports cli helpers
@@ -59,7 +62,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return run_guarded(lambda: args.func(args))
+        return run_guarded(lambda: args.func(args), debug=args.debug)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
     except BrokenPipeError:
         # the reader (``| head``) stopped: not an error of ours; keep Python from reporting it
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -11,6 +11,7 @@ import json
 import signal
 import sys
 import threading
+import traceback
 from collections.abc import Callable
 
 from .core.codec import receipt_from_dict, to_jsonable
@@ -18,12 +19,15 @@ from .core.documents import Receipt
 from .core.errors import (
     DeviceRejected,
     FiscalError,
+    Outcome,
     OutcomeUnknown,
     ProtocolError,
     TransportError,
+    UnsupportedOperation,
     ValidationError,
 )
 from .core.jsonwire import JsonError, loads
+from .core.text import printable
 
 EXIT_OK = 0
 EXIT_ERROR = 1  # any other fiscal error
@@ -111,26 +115,67 @@ def wait_for(stop: threading.Event) -> None:
         pass
 
 
-def run_guarded(action: Callable[[], int | None]) -> int:
-    """Run a command body, turning fiscal errors into one stderr line and an exit status."""
+MAX_PROBLEM_LINES = 50  # a file with thousands of bad fields need not flood the terminal
+JOURNAL_FIRST = {
+    Outcome.MAY_BE_REGISTERED: "the document may be registered: read the device's journal "
+    "first, and send it again only if it is not there",
+    Outcome.REGISTERED_NOT_PRINTED: "the document is registered but not printed: read the "
+    "device's journal first, then finish it (N5: PrintAgain); never send it again",
+}
+
+
+def exit_status(error: FiscalError) -> int:
+    """The exit status of a failed command, read from the error's ``outcome`` (one place)."""
+    if isinstance(error, ValidationError | UnsupportedOperation):
+        return EXIT_INVALID
+    if error.outcome is not Outcome.NOTHING_REGISTERED:
+        return EXIT_UNKNOWN
+    if isinstance(error, DeviceRejected):
+        return EXIT_REJECTED
+    if isinstance(error, TransportError | ProtocolError):
+        return EXIT_TRANSPORT
+    return EXIT_ERROR
+
+
+def error_lines(error: FiscalError) -> list[str]:
+    """What stderr says about ``error``: its kind and text, then what to do when it matters."""
+    if isinstance(error, ValidationError):
+        lines = [f"invalid: {problem}" for problem in error.problems[:MAX_PROBLEM_LINES]]
+        if len(error.problems) > MAX_PROBLEM_LINES:
+            lines.append(f"invalid: … and {len(error.problems) - MAX_PROBLEM_LINES} more")
+        return lines
+    if isinstance(error, UnsupportedOperation):
+        kind = "invalid"
+    elif isinstance(error, DeviceRejected):
+        kind = "device error"
+    elif isinstance(error, OutcomeUnknown):
+        kind = "outcome unknown"
+    elif isinstance(error, TransportError):
+        kind = "connection error"
+    elif isinstance(error, ProtocolError):
+        kind = "protocol error"
+    else:
+        kind = "error"
+    lines = [f"{kind}: {error}" if kind != "device error" else f"{kind} {error}"]
+    if error.outcome in JOURNAL_FIRST:
+        lines.append(JOURNAL_FIRST[error.outcome])
+    return lines
+
+
+def run_guarded(action: Callable[[], int | None], debug: bool = False) -> int:
+    """Run a command body: a fiscal error becomes its stderr lines and exit status; any other
+    exception one line and exit 1 (its traceback only with ``debug``), never a traceback."""
     try:
         return action() or EXIT_OK
-    except ValidationError as error:
-        for problem in error.problems:
-            print(f"invalid: {problem}", file=sys.stderr)
-        return EXIT_INVALID
-    except DeviceRejected as error:
-        print(f"device error {error}", file=sys.stderr)
-        return EXIT_REJECTED
-    except OutcomeUnknown as error:
-        print(f"outcome unknown: {error}", file=sys.stderr)
-        return EXIT_UNKNOWN
-    except TransportError as error:
-        print(f"connection error: {error}", file=sys.stderr)
-        return EXIT_TRANSPORT
-    except ProtocolError as error:
-        print(f"protocol error: {error}", file=sys.stderr)
-        return EXIT_TRANSPORT
     except FiscalError as error:
-        print(f"error: {error}", file=sys.stderr)
+        for line in error_lines(error):
+            print(printable(line), file=sys.stderr)
+        return exit_status(error)
+    except BrokenPipeError:
+        raise  # the reader went away (``| head``): the caller silences it
+    except Exception as error:
+        if debug:
+            traceback.print_exc()
+        text = printable(str(error)) or "(no message)"
+        print(f"error: {type(error).__name__}: {text}", file=sys.stderr)
         return EXIT_ERROR
