@@ -108,6 +108,29 @@ def test_no_device_package_imports_the_registry():
     assert importers == []
 
 
+def test_cli_support_imports_only_the_core():
+    outside = [
+        module
+        for module in imports_of(LIBRARY / "cli_support.py")
+        if module.startswith("fiscal_device_lib")
+        and not module.startswith("fiscal_device_lib.core")
+    ]
+    assert outside == []
+
+
+def test_no_device_command_module_imports_the_top_level_command_line():
+    importers = [
+        str(path.relative_to(LIBRARY))
+        for package in DEVICE_PACKAGES
+        for path in sorted((LIBRARY / package.rsplit(".", 1)[1]).rglob("*.py"))
+        if any(m == "fiscal_device_lib.cli" or m.startswith("fiscal_device_lib.cli.")
+               for m in imports_of(path))
+    ]  # fmt: skip
+    if importers:
+        waiting_for_device_helpers(*DEVICE_PACKAGES)
+    assert importers == []
+
+
 def test_the_registry_imports_in_either_order_and_names_unknown_families():
     for first in ("fiscal_device_lib.families", *DEVICE_PACKAGES):
         names = in_fresh_interpreter(
