@@ -54,7 +54,10 @@ def read_source(path: str) -> bytes:
     """The bytes of a JSON file, or of standard input for ``-``; ``ValidationError`` naming the
     file when it cannot be read."""
     if path == "-":
-        return sys.stdin.buffer.read(MAX_DOCUMENT_BYTES + 1)
+        binary = getattr(sys.stdin, "buffer", None)  # absent when a caller swapped in a StringIO
+        if binary is None:
+            return sys.stdin.read(MAX_DOCUMENT_BYTES + 1).encode("utf-8", "surrogateescape")
+        return binary.read(MAX_DOCUMENT_BYTES + 1)
     try:
         with open(path, "rb") as source:
             return source.read(MAX_DOCUMENT_BYTES + 1)

@@ -241,3 +241,12 @@ def test_an_inline_argument_with_undecodable_bytes_is_refused():
     with pytest.raises(ValidationError) as caught:
         cli_support.load_json_argument('{"a": "\udcff"}', "data")
     assert caught.value.problems == ["data: not UTF-8 text (byte 7)"]
+
+
+def test_standard_input_given_as_text_is_read_too(monkeypatch):
+    monkeypatch.setattr(
+        sys,
+        "stdin",
+        io.StringIO('{"uuid": "u", "operator": {"name": "K"}, "lines": [], "payments": []}'),
+    )
+    assert cli_support.load_receipt("-").uuid == "u"
