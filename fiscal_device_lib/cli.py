@@ -23,7 +23,7 @@ from .cli_support import (  # noqa: F401 - re-exported for the device command mo
     stop_on_signals,
     wait_for,
 )
-from .families import families
+from .families import command_module, families
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,9 +49,10 @@ def build_parser() -> argparse.ArgumentParser:
         group = commands.add_parser(name, help=help_text, description=help_text)
         group_parsers[name] = group.add_subparsers(dest="family", required=True, metavar="DEVICE")
     for device_family in families():
-        device_family.add_emulate_parser(group_parsers["emulate"])
-        device_family.add_call_parser(group_parsers["call"])
-        device_family.add_receipt_parser(group_parsers["receipt"])
+        commands_of_family = command_module(device_family)
+        commands_of_family.add_emulate_parser(group_parsers["emulate"])
+        commands_of_family.add_call_parser(group_parsers["call"])
+        commands_of_family.add_receipt_parser(group_parsers["receipt"])
     return parser
 
 

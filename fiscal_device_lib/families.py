@@ -49,12 +49,25 @@ class DeviceFamily:
 FAMILY_MODULES = ("fiscal_device_lib.caspos", "fiscal_device_lib.mypos_n5")
 
 
-def families() -> Iterator[DeviceFamily]:
+def _family_modules() -> Iterator:
     for module_name in FAMILY_MODULES:
         package = __name__.rsplit(".", 1)[0]
         # relative so that the copy inside odoo.addons.fiscal_device resolves to itself
-        module = importlib.import_module("." + module_name.rsplit(".", 1)[1], package)
+        yield importlib.import_module("." + module_name.rsplit(".", 1)[1], package)
+
+
+def families() -> Iterator[DeviceFamily]:
+    for module in _family_modules():
         yield module.FAMILY
+
+
+def command_module(device_family: object):
+    """The family package's ``cli`` module (its emulate/call/receipt parsers), imported now:
+    the device packages themselves never import their command line."""
+    for module in _family_modules():
+        if module.FAMILY is device_family:
+            return importlib.import_module(module.__name__ + ".cli")
+    raise KeyError(getattr(device_family, "name", device_family))
 
 
 def family(name: str) -> DeviceFamily:

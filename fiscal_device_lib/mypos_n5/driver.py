@@ -10,7 +10,6 @@ from __future__ import annotations
 import itertools
 import threading
 import time
-from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
@@ -19,6 +18,7 @@ from ..core.documents import (
     DeviceInfo,
     DocumentKind,
     FiscalResult,
+    InvoiceRange,
     Operator,
     Receipt,
     ReportResult,
@@ -61,37 +61,38 @@ METHODS = (
 )
 
 
-@dataclass(frozen=True)
-class InvoiceRange:
-    first: int
-    last: int
-    next: int
-
-    @property
-    def is_set(self) -> bool:
-        return self.last > 0
+# What the N5 can do, said once: ``FAMILY.capabilities`` and the driver read this. No
+# PERIODIC_REPORT / CONTROL_TAPE: the N5 prints its fiscal memory and journal reports but
+# cannot hand their figures back (those are PrintFiscalReport / PrintEJ, below).
+CAPABILITIES = frozenset(
+    {
+        Capability.FISCALIZE,
+        Capability.STORNO,
+        Capability.INVOICE,
+        Capability.X_REPORT,
+        Capability.Z_REPORT,
+        Capability.CASH_IN_OUT,
+        Capability.INFO,
+        Capability.SHIFT_STATE,
+        Capability.PRINT_DUPLICATE,
+        Capability.CURRENT_CASH,
+        Capability.SURCHARGE,
+        Capability.PRINT_AGAIN,
+        Capability.ELECTRONIC_JOURNAL,
+        Capability.FISCAL_MEMORY_REPORT,
+        Capability.ARTICLE_REPORT,
+        Capability.DEPARTMENT_REPORT,
+        Capability.TIME_TO_BLOCK,
+        Capability.INVOICE_RANGE,
+        Capability.DEVICE_NUMBERS,
+    }
+)
 
 
 class N5Driver(FiscalDevice):
     """One N5 on one transport; safe to share between threads (one request at a time)."""
 
-    capabilities = frozenset(
-        {
-            Capability.FISCALIZE,
-            Capability.STORNO,
-            Capability.INVOICE,
-            Capability.X_REPORT,
-            Capability.Z_REPORT,
-            Capability.CASH_IN_OUT,
-            Capability.INFO,
-            Capability.SHIFT_STATE,
-            Capability.PRINT_DUPLICATE,
-            Capability.CURRENT_CASH,
-            Capability.SURCHARGE,
-            Capability.PERIODIC_REPORT,
-            Capability.CONTROL_TAPE,
-        }
-    )
+    capabilities = CAPABILITIES
 
     def __init__(
         self,
@@ -321,6 +322,47 @@ def _decimal(value: object, method: str) -> Decimal:
         raise MalformedAnswer(f"{method} answered {value!r:.80}, not a number") from None
 
 
+def settings(
+    port: str = "",
+    url: str = "",
+    baudrate: int | str | None = None,
+    timeout: float | str | None = None,
+    busy_retries: int | str | None = None,
+    **ignored: object,
+) -> dict:
+    """Plain connection values (as an Odoo record or a config file holds them) -> the keyword
+    settings ``connect`` takes. An HTTP ``url`` may end in ``/jsonrpc`` or not; values other
+    families use (username, currency, ...) are ignored. ``ValueError`` names what is missing."""
+    port, url = (port or "").strip(), (url or "").strip()
+    if not port and not url:
+        raise ValueError("myPOS N5: give the serial port (e.g. COM3, /dev/ttyACM0) or the URL")
+    if port and url:
+        raise ValueError("myPOS N5: give either the serial port or the URL, not both")
+    result: dict = {"port": port} if port else {"url": http_base(url) + JSONRPC_PATH}
+    for key, value, kind in (
+        ("baudrate", baudrate, int),
+        ("timeout", timeout, float),
+        ("busy_retries", busy_retries, int),
+    ):
+        # Odoo's empty integer is 0: no baudrate or timeout given; 0 busy retries is a choice
+        if value is None or value == "" or (value == 0 and key != "busy_retries"):
+            continue
+        try:
+            result[key] = kind(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"myPOS N5: {key} must be a number, not {value!r}") from None
+    return result
+
+
+JSONRPC_PATH = "/jsonrpc"
+
+
+def http_base(url: str) -> str:
+    """``http://host:port`` from itself or ``http://host:port/jsonrpc``: the path goes once."""
+    base = url.strip().rstrip("/")
+    return base.removesuffix(JSONRPC_PATH) if base.endswith(JSONRPC_PATH) else base
+
+
 def connect(
     port: str = "",
     url: str = "",
@@ -330,7 +372,8 @@ def connect(
     busy_pause: float = 0.2,
     send_usn: bool = False,
 ) -> N5Driver:
-    """An N5 driver on a serial ``port`` (path or pyserial URL) or an HTTP ``url`` (``/jsonrpc``).
+    """An N5 driver on a serial ``port`` (path or pyserial URL) or an HTTP ``url``
+    (``http://host:port/jsonrpc``; ``/jsonrpc`` is added when missing).
 
     Nothing is opened until the first request.
     """
@@ -340,5 +383,5 @@ def connect(
     if port:
         transport = SerialTransport(SerialSettings(url=port, baudrate=baudrate))
     else:
-        transport = HttpTransport(HttpSettings(url=url))
+        transport = HttpTransport(HttpSettings(url=http_base(url), path=JSONRPC_PATH))
     return N5Driver(transport, timeout, busy_retries, busy_pause, send_usn)

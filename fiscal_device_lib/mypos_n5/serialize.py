@@ -14,7 +14,6 @@ from ..core.documents import (
     DocumentKind,
     Line,
     Operator,
-    PaymentKind,
     Receipt,
     StornoReason,
     StornoReference,
@@ -30,24 +29,12 @@ from .wire import (
     MAX_DESCRIPTION,
     MAX_OPERATOR_NAME,
     MAX_TEXT,
+    MEDIUM_BY_PAYMENT,
     STORNO_DATE_FORMAT,
     VAT_GROUPS,
     parse_qr,
 )
 
-MEDIUM_BY_PAYMENT = {
-    PaymentKind.CASH: "MEDIUM_CASH",
-    PaymentKind.CARD: "MEDIUM_CARD",
-    PaymentKind.CHECK: "MEDIUM_CHECK",
-    PaymentKind.COUPON: "MEDIUM_COUPON",
-    PaymentKind.EXT_COUPON: "MEDIUM_EXT_COUPON",
-    PaymentKind.PACKAGING: "MEDIUM_PACKAGING",
-    PaymentKind.INTERNAL_SERVICE: "MEDIUM_INTERNAL_SERVICE",
-    PaymentKind.DAMAGE: "MEDIUM_DAMAGE",
-    PaymentKind.BANK: "MEDIUM_BANK",
-    PaymentKind.NZOK: "MEDIUM_NZOK",
-    PaymentKind.RESERVE2: "MEDIUM_RESERVE2",
-}
 STORNO_TYPE_BY_REASON = {
     StornoReason.OPERATOR_ERROR: "OPERATOR_ERROR",
     StornoReason.GOODS_RETURN: "ATRICLE_RETURN",  # the spec's spelling, which the device expects

@@ -6,7 +6,8 @@ import pytest
 
 from fiscal_device_lib.core.documents import PaymentKind
 from fiscal_device_lib.core.errors import DeviceRejected
-from fiscal_device_lib.mypos_n5 import N5Emulator, connect, samples
+from fiscal_device_lib.mypos_n5 import N5Emulator, connect
+from fiscal_device_lib.mypos_n5.emulator import samples
 from fiscal_device_lib.mypos_n5.errors import ERRORS, error_info
 from fiscal_device_lib.mypos_n5.serialize import receipt_params
 

@@ -1,11 +1,13 @@
-"""A serial line opened through ``serial.serial_for_url``, so every pyserial URL works."""
+"""A serial line opened through ``serial.serial_for_url``, so every pyserial URL works.
+
+pyserial is imported when a port is opened: on POSIX it loads ``termios`` and ``fcntl``, which
+importing a driver package must not.
+"""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-
-import serial
 
 from ..core.errors import DeviceTimeout, DeviceUnreachable, MalformedAnswer
 from .base import FindMessage, port_lock
@@ -17,9 +19,9 @@ class SerialSettings:
 
     url: str  # /dev/ttyACM0, COM3, socket://host:port, rfc2217://host:port, loop://
     baudrate: int = 115200
-    bytesize: int = serial.EIGHTBITS
-    parity: str = serial.PARITY_NONE
-    stopbits: float = serial.STOPBITS_ONE
+    bytesize: int = 8  # pyserial's EIGHTBITS, PARITY_NONE, STOPBITS_ONE
+    parity: str = "N"
+    stopbits: float = 1
     write_timeout: float = 5.0
     poll_interval: float = 0.05  # longest wait of one read; the answer deadline is separate
     quiet_interval: float = 0.1  # after a failed read, the line must be silent this long
@@ -32,10 +34,12 @@ class SerialTransport:
         self.settings = settings
         self.url = settings.url
         self._lock = port_lock(settings.url)
-        self._port: serial.SerialBase | None = None
+        self._port = None  # a serial.SerialBase once opened
         self._late_bytes_possible = False  # an answer was not (fully) read: it may still come
 
-    def _open(self) -> serial.SerialBase:
+    def _open(self):
+        import serial
+
         if self._port is None:
             s = self.settings
             try:
@@ -60,7 +64,7 @@ class SerialTransport:
                     self._wait_until_quiet(port, time.monotonic() + timeout)
                 port.reset_input_buffer()  # a late answer to an earlier request is stale
                 port.write(payload)  # returns once queued; no flush: the answer proves delivery
-            except (serial.SerialException, OSError) as error:
+            except (_serial_error(), OSError) as error:
                 self._drop_port()
                 raise DeviceUnreachable(f"cannot write to the port: {error}", self.url) from None
             self._late_bytes_possible = True
@@ -68,7 +72,7 @@ class SerialTransport:
             self._late_bytes_possible = False
             return answer
 
-    def _wait_until_quiet(self, port: serial.SerialBase, deadline: float) -> None:
+    def _wait_until_quiet(self, port, deadline: float) -> None:
         """Let the rest of a late answer arrive and drop it, so it cannot precede the next one."""
         quiet_since = time.monotonic()
         while time.monotonic() < deadline:
@@ -78,14 +82,12 @@ class SerialTransport:
                 break
         self._late_bytes_possible = False
 
-    def _read_message(
-        self, port: serial.SerialBase, find_message: FindMessage, deadline: float
-    ) -> bytes:
+    def _read_message(self, port, find_message: FindMessage, deadline: float) -> bytes:
         received = b""
         while True:
             try:
                 chunk = port.read(max(1, port.in_waiting))
-            except (serial.SerialException, OSError) as error:
+            except (_serial_error(), OSError) as error:
                 self._drop_port()
                 raise DeviceTimeout(f"the line failed while reading: {error}", self.url) from None
             if chunk:
@@ -107,3 +109,9 @@ class SerialTransport:
     def close(self) -> None:
         with self._lock:
             self._drop_port()
+
+
+def _serial_error() -> type[Exception]:
+    import serial
+
+    return serial.SerialException

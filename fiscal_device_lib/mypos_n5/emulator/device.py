@@ -15,10 +15,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TextIO
 
-from ..core.money import ZERO, line_gross, percent_of, round_money
-from . import framing, paper
-from .errors import INVALID_PARAMS, METHOD_NOT_FOUND, NO_PAPER, error_info
-from .wire import (
+from ...core.money import ZERO, line_gross, percent_of, round_money
+from .. import framing
+from ..errors import INVALID_PARAMS, METHOD_NOT_FOUND, NO_PAPER, error_info
+from ..wire import (
     EJ_RANGE_FILTERS,
     EJ_RECEIPT_FILTERS,
     FISCAL_REPORT_FILTERS,
@@ -34,6 +34,7 @@ from .wire import (
     VAT_GROUPS,
     format_qr,
 )
+from . import paper
 
 TIME_TO_BLOCK = timedelta(hours=72)  # the spec's example answer, 259200000 ms
 VAT_RATES = {"A": Decimal(0), "B": Decimal(20), "C": Decimal(20), "D": Decimal(9)}

@@ -21,10 +21,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TextIO
 
-from ..core.errors import MalformedAnswer
-from . import framing
+from ...core.errors import MalformedAnswer
+from .. import framing
+from ..errors import BUSY, PARSE_ERROR, error_info
 from .device import FISCAL_RECEIPT, N5Device, N5Error
-from .errors import BUSY, PARSE_ERROR, error_info
 
 INVALID_REQUEST = -32600  # JSON-RPC 2.0's own code for a message that is not a request
 GARBAGE = b"\x00\xff#garbage!\x13\x7f"
@@ -318,14 +318,29 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[written:]
 
 
+STATE_FILE = "n5.json"
+
+
 @contextmanager
 def emulator(
-    state: str | None = None, paper: TextIO | None = None, link: str | None = None
+    state_dir: str | Path | None = None,
+    paper: TextIO | None = None,
+    link: str | None = None,
+    tcp: tuple[str, int] | bool = False,
 ) -> Iterator[dict]:
-    """Run an N5 emulator on a pseudo-terminal in this process; yields ``connect`` settings."""
-    running = N5Emulator(state_path=state, paper=paper, link=link)
-    running.start()
+    """Run an N5 emulator in this process; yields the ``connect`` settings that reach it.
+
+    A pseudo-terminal by default; ``tcp=True`` (any free port) or ``(host, port)`` serves raw
+    JSON-RPC on TCP instead, which other processes reach as ``socket://host:port``.
+    """
+    state_path = Path(state_dir) / STATE_FILE if state_dir else None
+    running = N5Emulator(state_path=state_path, paper=paper, link=link)
     try:
-        yield {"port": running.port}
+        if tcp:
+            host, port = running.start_tcp(*(tcp if isinstance(tcp, tuple) else ()))
+            settings = {"port": f"socket://{host}:{port}"}
+        else:
+            settings = {"port": running.start()}
+        yield settings
     finally:
         running.stop()
