@@ -134,3 +134,31 @@ def test_importing_the_package_loads_no_cli_no_emulator_nothing_posix_only():
     )
     shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert shown.stdout.strip() == "[]"
+
+
+def test_the_n5_cli_imports_no_top_level_cli():
+    code = (
+        "import sys, fiscal_device_lib.mypos_n5.cli\n"
+        "print('fiscal_device_lib.cli' in sys.modules, 'fiscal_device_lib.families' in sys.modules)"
+    )
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert shown.stdout.split() == ["False", "False"]
+
+
+def test_a_price_of_fourteen_digits_goes_on_the_wire_exact():
+    from fiscal_device_lib.core.documents import Line, Payment, Receipt
+    from fiscal_device_lib.mypos_n5 import N5Emulator
+
+    price = Decimal("99999999999999.99")
+    receipt = Receipt(
+        uuid="u",
+        lines=[Line(name="Скъпо", quantity=Decimal(1), unit_price=price, vat_class="B")],
+        payments=[Payment(PaymentKind.CARD, price)],
+        operator=samples.OPERATOR,
+    )
+    with N5Emulator() as emulator, connect(port=emulator.port, timeout=2) as device:
+        result = device.fiscalize(receipt)
+        sent = emulator.requests[-1]["params"]
+    assert sent["receiptItems"][0]["price"] == price  # read by the emulator's strict reader
+    assert sent["receiptPayments"][0]["amount"] == price
+    assert result.total == price and result.qr_payload.endswith("*99999999999999.99")

@@ -31,13 +31,15 @@ from ..wire import (
     RANGE_DATE_FORMAT,
     STORNO_DATE_FORMAT,
     STORNO_TYPES,
+    VAT_CLASSES,
     VAT_GROUPS,
     format_qr,
 )
 from . import paper
 
 TIME_TO_BLOCK = timedelta(hours=72)  # the spec's example answer, 259200000 ms
-VAT_RATES = {"A": Decimal(0), "B": Decimal(20), "C": Decimal(20), "D": Decimal(9)}
+# the emulated device has the groups programmed whose rate the law fixes
+VAT_RATES = {vat.code: vat.rate for vat in VAT_CLASSES if vat.rate is not None}
 DEPARTMENT_NAMES = {
     1: ("Хранителни стоки", "B"),
     2: ("Хляб и тестени", "B"),
