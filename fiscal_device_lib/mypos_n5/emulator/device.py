@@ -200,6 +200,7 @@ class N5Device:
         self.paper_out = paper_out
         self.state_path = state_path
         self.paper_out_prints = 0  # knob: how many next prints fail with NO_PAPER
+        self.print_failures: list[int] = []  # knob: the next prints fail with these codes
         self.printed: list[str] = []  # every document printed, as text
         self.methods: dict[str, Callable[[object], object]] = {
             "PrintReceipt": self.print_receipt,
@@ -252,6 +253,9 @@ class N5Device:
             self.paper_out_prints -= 1
             self.state.pending_print = lines
             raise N5Error(NO_PAPER)
+        if self.print_failures:
+            self.state.pending_print = lines
+            raise N5Error(self.print_failures.pop(0))
         self.state.pending_print = []
         text = "\n".join(lines) + "\n\n"
         self.printed.append(text)
