@@ -8,6 +8,7 @@ device refused it before doing anything.
 from __future__ import annotations
 
 import itertools
+import re
 import secrets
 import threading
 import time
@@ -36,11 +37,13 @@ from ..core.errors import (
 )
 from ..core.interface import Capability, FiscalDevice
 from ..core.money import to_decimal
+from ..core.validation import receipt_problems
 from ..transport import HttpSettings, HttpTransport, SerialSettings, SerialTransport, Transport
 from . import framing
 from .errors import BUSY, rejected
-from .serialize import cash_params, receipt_params, report_params
+from .serialize import cash_params, device_problems, receipt_params, report_params
 from .wire import (
+    CURRENCY,
     EJ_RANGE_FILTERS,
     EJ_RECEIPT_FILTERS,
     FISCAL_REPORT_FILTERS,
@@ -117,8 +120,10 @@ class N5Driver(FiscalDevice):
         busy_retries: int = 3,
         busy_pause: float = 0.2,
         send_usn: bool = False,
+        currency: str = CURRENCY,
     ):
         self.transport = transport
+        self.currency = currency  # what the device registers in; a receipt in another is refused
         self.timeout = timeout
         self.busy_retries = busy_retries
         self.busy_pause = busy_pause
@@ -168,13 +173,14 @@ class N5Driver(FiscalDevice):
         try:
             self.transport.exchange(payload, find_answer, self.timeout)
         except (DeviceTimeout, MalformedAnswer) as error:
-            if others and isinstance(error, DeviceTimeout):
-                error = DeviceTimeout(
+            failure: FiscalError = error
+            if others and scanner.begin is None:  # only other requests' answers came
+                failure = DeviceTimeout(
                     f"no answer to request {request_id} in time; skipped answers to other "
                     f"requests (ids {', '.join(map(repr, others[:5]))})",
                     self.transport.url,
                 )
-            raise self._failed_after_sending(method, params, error) from error
+            raise self._failed_after_sending(method, params, failure) from error
         response = answers[-1]
         if response.error is not None:
             detail = response.error.data or response.error.message
@@ -309,6 +315,17 @@ class N5Driver(FiscalDevice):
 
     # -- the core interface ---------------------------------------------------------------
 
+    def problems(self, receipt: Receipt) -> list[str]:
+        """The core's checks, then every N5 limit and every field the N5 cannot carry."""
+        # the N5's bounds come first and never compute with a number beyond them
+        own = device_problems(receipt, self.currency)
+        try:
+            core = receipt_problems(receipt)
+        except ArithmeticError:
+            # a number the core cannot compute with: the bounds above name it, else say so
+            core = [] if own else ["receipt: a number is beyond what can be computed exactly"]
+        return list(dict.fromkeys(core + own))
+
     def info(self) -> DeviceInfo:
         serial_number, fiscal_memory_number = self.numbers()
         return DeviceInfo(
@@ -328,7 +345,10 @@ class N5Driver(FiscalDevice):
         return ShiftState(is_open=self._day_open, raw={"known": True, "seen_by": "driver"})
 
     def fiscalize(self, receipt: Receipt) -> FiscalResult:
-        params = receipt_params(receipt, self.send_usn)
+        problems = self.problems(receipt)
+        if problems:
+            raise ValidationError(problems)
+        params = receipt_params(receipt, self.send_usn, self.currency)
         invoice_number = ""
         if receipt.kind == DocumentKind.INVOICE:
             # the answer holds no invoice number: the range's next one is the one used
@@ -419,6 +439,8 @@ def _outcome_unknown(method: str, params: object, reason: str) -> OutcomeUnknown
 
 
 def _decimal(value: object, method: str) -> Decimal:
+    if isinstance(value, str) and not _PLAIN_NUMBER.fullmatch(value):
+        value = None  # "1_000", "١٢", " 5", "1e3": not how the device writes a number
     try:
         plain = isinstance(value, str | Decimal | int) and not isinstance(value, bool)
         number = to_decimal(value, method) if plain else None
@@ -429,6 +451,9 @@ def _decimal(value: object, method: str) -> Decimal:
             f"{method} answered {value!r:.80}, not a number", outcome=Outcome.NOTHING_REGISTERED
         )
     return number
+
+
+_PLAIN_NUMBER = re.compile(r"-?[0-9]{1,30}(\.[0-9]{1,30})?")
 
 
 def _whole(value: object) -> int:
@@ -455,11 +480,13 @@ def settings(
     baudrate: int | str | None = None,
     timeout: float | str | None = None,
     busy_retries: int | str | None = None,
+    currency: str | None = None,
     **ignored: object,
 ) -> dict:
     """Plain connection values (as an Odoo record or a config file holds them) -> the keyword
     settings ``connect`` takes. An HTTP ``url`` may end in ``/jsonrpc`` or not; values other
-    families use (username, currency, ...) are ignored. ``ValueError`` names what is missing."""
+    families use (username, path, retries, ...) are ignored. ``ValueError`` names what is
+    missing; ``currency`` is the one the device registers in (connect defaults to EUR)."""
     port, url = (port or "").strip(), (url or "").strip()
     if not port and not url:
         raise ValueError("myPOS N5: give the serial port (e.g. COM3, /dev/ttyACM0) or the URL")
@@ -478,6 +505,8 @@ def settings(
             result[key] = kind(value)
         except (TypeError, ValueError):
             raise ValueError(f"myPOS N5: {key} must be a number, not {value!r}") from None
+    if currency:
+        result["currency"] = str(currency).strip().upper()
     return result
 
 
@@ -498,6 +527,7 @@ def connect(
     busy_retries: int = 3,
     busy_pause: float = 0.2,
     send_usn: bool = False,
+    currency: str = CURRENCY,
 ) -> N5Driver:
     """An N5 driver on a serial ``port`` (path or pyserial URL) or an HTTP ``url``
     (``http://host:port/jsonrpc``; ``/jsonrpc`` is added when missing).
@@ -511,4 +541,4 @@ def connect(
         transport = SerialTransport(SerialSettings(url=port, baudrate=baudrate))
     else:
         transport = HttpTransport(HttpSettings(url=http_base(url), path=JSONRPC_PATH))
-    return N5Driver(transport, timeout, busy_retries, busy_pause, send_usn)
+    return N5Driver(transport, timeout, busy_retries, busy_pause, send_usn, currency)

@@ -92,6 +92,7 @@ MAX_DESCRIPTION = 72
 MAX_TEXT = 72
 MAX_BUYER_FIELD = 72
 MAX_AMOUNT = Decimal("9999999999999999")
+MAX_QUANTITY = Decimal("9999999.999")
 
 STORNO_DATE_FORMAT = "%Y%m%dT%H:%M:%S"  # stornoInput.documentDate, yyyymmddThh:mm:ss
 RANGE_DATE_FORMAT = "%Y-%m-%dT%H:%M:%S"  # PrintEJ / PrintFiscalReport "from" / "to" by date
