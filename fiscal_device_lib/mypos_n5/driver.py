@@ -348,7 +348,7 @@ class N5Driver(FiscalDevice):
         problems = self.problems(receipt)
         if problems:
             raise ValidationError(problems)
-        params = receipt_params(receipt, self.send_usn, self.currency)
+        params = receipt_params(receipt, self.send_usn, self.currency, checked=True)
         invoice_number = ""
         if receipt.kind == DocumentKind.INVOICE:
             # the answer holds no invoice number: the range's next one is the one used

@@ -290,9 +290,13 @@ def text_item(text: TextLine) -> dict:
     return {"text": text.text, "type": "barcode" if text.barcode else "text"}
 
 
-def receipt_params(receipt: Receipt, send_usn: bool = False, currency: str = CURRENCY) -> dict:
-    """``PrintReceipt`` parameters for a sale, storno, invoice or credit note (checked first)."""
-    validate_for_n5(receipt, currency)
+def receipt_params(
+    receipt: Receipt, send_usn: bool = False, currency: str = CURRENCY, checked: bool = False
+) -> dict:
+    """``PrintReceipt`` parameters for a sale, storno, invoice or credit note, checked first
+    unless the caller has (``checked``: ``N5Driver.problems`` found nothing)."""
+    if not checked:
+        validate_for_n5(receipt, currency)
     header = {"operatorName": receipt.operator.name, "operatorNumber": receipt.operator.number}
     if send_usn:
         header["usn"] = receipt.uuid
