@@ -120,9 +120,19 @@ def test_emulator_keeps_state_in_a_directory_and_serves_tcp_to_several_clients(t
         with connect(**settings, timeout=2) as first, connect(**settings, timeout=2) as second:
             assert first.fiscalize(samples.sale()).document_number == 1
             assert second.fiscalize(samples.sale()).document_number == 2
+        other_process = (
+            "from fiscal_device_lib.mypos_n5 import connect\n"
+            "from fiscal_device_lib.mypos_n5.emulator import samples\n"
+            f"with connect(port={settings['port']!r}, timeout=2) as device:\n"
+            "    print(device.fiscalize(samples.sale()).document_number)"
+        )
+        shown = subprocess.run(
+            [sys.executable, "-c", other_process], capture_output=True, text=True, check=True
+        )
+        assert shown.stdout.strip() == "3"
     assert (tmp_path / "n5.json").exists()
     with FAMILY.emulator(state_dir=tmp_path) as settings, connect(**settings, timeout=2) as device:
-        assert device.fiscalize(samples.sale()).document_number == 3
+        assert device.fiscalize(samples.sale()).document_number == 4
 
 
 def test_importing_the_package_loads_no_cli_no_emulator_nothing_posix_only():

@@ -91,7 +91,7 @@ class SerialTransport:
         self._late_bytes_possible = False
 
     def _read_message(self, port, find_message: FindMessage, deadline: float) -> bytes:
-        received = b""
+        received = bytearray()  # grows in place: a long answer in many pieces is not re-copied
         while True:
             try:
                 chunk = port.read(max(1, port.in_waiting))
@@ -108,11 +108,12 @@ class SerialTransport:
                 received += chunk
                 found = find_message(received)
                 if found is not None:
-                    return received[found[0] : found[1]]
+                    return bytes(received[found[0] : found[1]])
             if time.monotonic() >= deadline:
                 break
         if received.strip():
-            raise MalformedAnswer(f"truncated answer, {len(received)} bytes: {received[:60]!r}")
+            shown = bytes(received[:60])
+            raise MalformedAnswer(f"truncated answer, {len(received)} bytes: {shown!r}")
         raise DeviceTimeout("no answer in time", self.url)
 
     def _drop_port(self) -> None:
