@@ -8,6 +8,7 @@ device refused it before doing anything.
 from __future__ import annotations
 
 import itertools
+import os
 import re
 import secrets
 import threading
@@ -409,6 +410,15 @@ _ids_lock = threading.Lock()
 # A random start per process: a late answer to another process's (or an earlier run's)
 # request carries an id this process will not use, so it is never taken as ours.
 _last_id = secrets.randbelow(MAX_REQUEST_ID)
+
+
+def _new_start() -> None:
+    global _last_id
+    _last_id = secrets.randbelow(MAX_REQUEST_ID)
+
+
+if hasattr(os, "register_at_fork"):  # POSIX: Odoo's prefork workers must not share a sequence
+    os.register_at_fork(after_in_child=_new_start)
 
 
 def next_request_id() -> int:

@@ -5,6 +5,7 @@ answer to it or in ``OutcomeUnknown``; a status request's bad answer is ``Malfor
 nothing registered. Never another request's answer taken as this one's.
 """
 
+import os
 import subprocess
 import sys
 from datetime import timedelta
@@ -57,6 +58,20 @@ def test_request_ids_are_unique_across_drivers_and_processes():
     assert runs[0] != runs[1]
     assert here[1] == here[0] % (2**31 - 1) + 1
     assert min(runs + here) > 0 and max(runs + here) < 2**31
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX fork")
+def test_forked_workers_do_not_share_an_id_sequence():
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # a prefork worker: the module was imported before the fork
+        os.write(write, str(next_request_id()).encode())
+        os._exit(0)
+    os.close(write)
+    os.waitpid(child, 0)
+    in_child = int(os.read(read, 64))
+    os.close(read)
+    assert in_child != next_request_id()
 
 
 def test_input_left_on_the_line_is_discarded_before_a_request(emulator):
