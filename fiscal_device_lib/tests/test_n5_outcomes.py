@@ -218,3 +218,30 @@ def test_time_to_block_in_range_still_reads(emulator):
     emulator.set_time_to_block(timedelta(hours=1))
     with driver(emulator) as device:
         assert timedelta(minutes=59) < device.time_to_block() <= timedelta(hours=1)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [b'{"jsonrpc":"2.0","id":@ID@,"result":"OK"}', b'{"jsonrpc":"2.0","id":null,"result":null}'],
+)
+def test_the_cli_exits_6_when_a_receipts_answer_cannot_be_trusted(
+    emulator, tmp_path, capsys, answer
+):
+    import json
+
+    from fiscal_device_lib.core.codec import to_jsonable
+    from fiscal_device_lib.mypos_n5.cli import run
+
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(to_jsonable(samples.sale(1)), ensure_ascii=False), encoding="utf-8")
+    emulator.answer_raw(answer)
+    assert run(["receipt", "n5", "--port", emulator.port, "--timeout", "1", str(path)]) == 6
+    assert "outcome unknown: PrintReceipt was sent" in capsys.readouterr().err
+    assert len(emulator.receipts()) == 1
+
+
+def test_the_cli_exits_5_with_the_port_named_when_it_does_not_exist(capsys):
+    from fiscal_device_lib.mypos_n5.cli import run
+
+    assert run(["call", "n5", "--port", "/dev/ttyNOSUCHPORT7", "GetNumbers"]) == 5
+    assert "serial port /dev/ttyNOSUCHPORT7 does not exist" in capsys.readouterr().err
