@@ -477,6 +477,8 @@ class FiscalDevice(models.Model):
                 settings["currency"] = device.currency_id.name
         else:
             settings["busy_retries"] = max(device.busy_retries, 0)
+            # the N5 refuses a receipt in another currency than the one it registers
+            settings["currency"] = (device.currency_id or device.company_id.currency_id).name
         return settings
 
     def _lock(self):

@@ -21,10 +21,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TextIO
 
-from ..core.errors import MalformedAnswer
-from . import framing
+from ...core.errors import MalformedAnswer
+from .. import framing
+from ..errors import BUSY, PARSE_ERROR, RESUMABLE_CODES, error_info
 from .device import FISCAL_RECEIPT, N5Device, N5Error
-from .errors import BUSY, PARSE_ERROR, error_info
 
 INVALID_REQUEST = -32600  # JSON-RPC 2.0's own code for a message that is not a request
 GARBAGE = b"\x00\xff#garbage!\x13\x7f"
@@ -47,11 +47,19 @@ class N5Emulator:
       ``paper_out(prints)``: that many prints fail with NO_PAPER 23; the document stays
       registered and PrintAgain prints it;
       ``busy(requests)``: answer BUSY 53 without doing anything;
-      ``fail_next(code, requests=1)``: answer error ``code`` without doing anything;
+      ``fail_next(code, requests=1)``: answer error ``code`` without doing anything; PRINT_FAIL
+      15 and NO_PAPER 23 as the device does: a printing request is done (a receipt registered)
+      and its printing fails, so PrintAgain finishes it;
       ``drop_answers(n)``: do the request, send no answer;
       ``garbage_answers(n)``: do the request, send garbage bytes instead of the answer;
       ``truncate_answers(n)``: do the request, send half of the answer;
       ``slow_line(delay, chunk)``: send answers ``chunk`` bytes at a time, ``delay`` s apart;
+      ``answer_late(n)``: do the request, hold its answer and send it just before the answer
+      to the next request (a device that answered after the driver gave up);
+      ``answer_id_null(n)``: do the request, answer with ``"id": null``;
+      ``answer_raw(template, act=True)``: send these bytes instead of the next answer,
+      ``@ID@`` replaced by the request's id (the request is done first when ``act``);
+      ``write_now(data)``: put bytes on the pseudo-terminal line now, unasked;
       ``set_time_to_block(timedelta)``: when it runs out, documents fail with FD_BLOCKED 22.
     """
 
@@ -74,6 +82,9 @@ class N5Emulator:
         self._fail_codes: list[int] = []
         self._answer_faults: list[str] = []
         self._slow: tuple[float, int] = (0.0, 0)
+        self._rewrites: list[tuple[str, bytes, bool]] = []  # (kind, template, act)
+        self._held: list[bytes] = []  # late answers, sent before the next one
+        self._master: int | None = None
 
     # -- read back ----------------------------------------------------------------------------
 
@@ -114,6 +125,24 @@ class N5Emulator:
         with self._lock:
             self._answer_faults += ["truncate"] * answers
 
+    def answer_late(self, answers: int = 1) -> None:
+        with self._lock:
+            self._answer_faults += ["late"] * answers
+
+    def answer_id_null(self, answers: int = 1) -> None:
+        with self._lock:
+            self._rewrites += [("id_null", b"", True)] * answers
+
+    def answer_raw(self, template: bytes, act: bool = True) -> None:
+        with self._lock:
+            self._rewrites.append(("raw", template, act))
+
+    def write_now(self, data: bytes) -> None:
+        """Put ``data`` on the pseudo-terminal line now, as a device's stray output."""
+        if self._master is None:
+            raise RuntimeError("write_now needs the pseudo-terminal (start())")
+        _write_all(self._master, data)
+
     def slow_line(self, delay: float = 0.01, chunk: int = 8) -> None:
         """Answers trickle out ``chunk`` bytes at a time; ``delay=0`` restores the line."""
         with self._lock:
@@ -140,19 +169,38 @@ class N5Emulator:
             return framing.encode_error(request_id, INVALID_REQUEST, "Invalid Request")
         with self._lock:
             self.requests.append(message)
-            code = self._injected_error()
-            if code is None:
+            kind, template, act = self._rewrites.pop(0) if self._rewrites else ("", b"", True)
+            code, data, result = self._injected_error(), "", None
+            if code in RESUMABLE_CODES:
+                code, data = self._print_fails(code, message)
+            elif code is None and act:
                 try:
                     result = self.device.handle(message["method"], message.get("params"))
                 except N5Error as error:
                     code, data = error.code, error.data
-            else:
-                data = ""
         if "id" not in message:
             return None
+        if kind == "raw":
+            return template.replace(b"@ID@", framing.encode(request_id))
+        if kind == "id_null":
+            request_id = None
         if code is not None:
             return framing.encode_error(request_id, code, error_info(code).name, data or None)
         return framing.encode_result(request_id, result)
+
+    def _print_fails(self, code: int, message: dict) -> tuple[int, str]:
+        """Do the request with its printing failing with ``code``, as the device does: the
+        document is registered, PrintAgain prints it. A request that prints nothing (or that the
+        device refuses before printing) is answered ``code`` with nothing done, as before."""
+        self.device.print_failures.append(code)
+        try:
+            self.device.handle(message["method"], message.get("params"))
+        except N5Error:
+            pass
+        finally:
+            if code in self.device.print_failures:  # nothing was printed: nothing was done
+                self.device.print_failures.remove(code)
+        return code, ""
 
     def _injected_error(self) -> int | None:
         if self._busy > 0:
@@ -167,6 +215,11 @@ class N5Emulator:
         with self._lock:
             fault = self._answer_faults.pop(0) if self._answer_faults else ""
             delay, chunk = self._slow
+            if fault == "late":
+                self._held.append(answer)
+                return
+            held, self._held = b"".join(self._held), []
+        answer = held + answer
         if fault == "drop":
             return
         if fault == "garbage":
@@ -201,6 +254,7 @@ class N5Emulator:
         master, slave = pty.openpty()
         tty.setraw(slave)  # no echo, no line editing: bytes pass unchanged
         self._fds += [master, slave]  # the slave stays open so the line never hangs up
+        self._master = master
         self.port = os.ttyname(slave)
         if self.link is not None:
             self.link.unlink(missing_ok=True)
@@ -318,14 +372,29 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[written:]
 
 
+STATE_FILE = "n5.json"
+
+
 @contextmanager
 def emulator(
-    state: str | None = None, paper: TextIO | None = None, link: str | None = None
+    state_dir: str | Path | None = None,
+    paper: TextIO | None = None,
+    link: str | None = None,
+    tcp: tuple[str, int] | bool = False,
 ) -> Iterator[dict]:
-    """Run an N5 emulator on a pseudo-terminal in this process; yields ``connect`` settings."""
-    running = N5Emulator(state_path=state, paper=paper, link=link)
-    running.start()
+    """Run an N5 emulator in this process; yields the ``connect`` settings that reach it.
+
+    A pseudo-terminal by default; ``tcp=True`` (any free port) or ``(host, port)`` serves raw
+    JSON-RPC on TCP instead, which other processes reach as ``socket://host:port``.
+    """
+    state_path = Path(state_dir) / STATE_FILE if state_dir else None
+    running = N5Emulator(state_path=state_path, paper=paper, link=link)
     try:
-        yield {"port": running.port}
+        if tcp:
+            host, port = running.start_tcp(*(tcp if isinstance(tcp, tuple) else ()))
+            settings = {"port": f"socket://{host}:{port}"}
+        else:
+            settings = {"port": running.start()}
+        yield settings
     finally:
         running.stop()

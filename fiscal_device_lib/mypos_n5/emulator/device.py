@@ -15,10 +15,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TextIO
 
-from ..core.money import ZERO, line_gross, percent_of, round_money
-from . import framing, paper
-from .errors import INVALID_PARAMS, METHOD_NOT_FOUND, NO_PAPER, error_info
-from .wire import (
+from ...core.money import ZERO, line_gross, percent_of, round_money
+from .. import framing
+from ..errors import INVALID_PARAMS, METHOD_NOT_FOUND, NO_PAPER, error_info
+from ..wire import (
     EJ_RANGE_FILTERS,
     EJ_RECEIPT_FILTERS,
     FISCAL_REPORT_FILTERS,
@@ -31,12 +31,15 @@ from .wire import (
     RANGE_DATE_FORMAT,
     STORNO_DATE_FORMAT,
     STORNO_TYPES,
+    VAT_CLASSES,
     VAT_GROUPS,
     format_qr,
 )
+from . import paper
 
 TIME_TO_BLOCK = timedelta(hours=72)  # the spec's example answer, 259200000 ms
-VAT_RATES = {"A": Decimal(0), "B": Decimal(20), "C": Decimal(20), "D": Decimal(9)}
+# the emulated device has the groups programmed whose rate the law fixes
+VAT_RATES = {vat.code: vat.rate for vat in VAT_CLASSES if vat.rate is not None}
 DEPARTMENT_NAMES = {
     1: ("Хранителни стоки", "B"),
     2: ("Хляб и тестени", "B"),
@@ -197,6 +200,7 @@ class N5Device:
         self.paper_out = paper_out
         self.state_path = state_path
         self.paper_out_prints = 0  # knob: how many next prints fail with NO_PAPER
+        self.print_failures: list[int] = []  # knob: the next prints fail with these codes
         self.printed: list[str] = []  # every document printed, as text
         self.methods: dict[str, Callable[[object], object]] = {
             "PrintReceipt": self.print_receipt,
@@ -249,6 +253,9 @@ class N5Device:
             self.paper_out_prints -= 1
             self.state.pending_print = lines
             raise N5Error(NO_PAPER)
+        if self.print_failures:
+            self.state.pending_print = lines
+            raise N5Error(self.print_failures.pop(0))
         self.state.pending_print = []
         text = "\n".join(lines) + "\n\n"
         self.printed.append(text)

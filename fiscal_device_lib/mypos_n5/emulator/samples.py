@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from decimal import Decimal
 
-from ..core.documents import (
+from ...core.documents import (
     Buyer,
     FiscalResult,
     IdentType,
