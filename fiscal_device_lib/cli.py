@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 
@@ -49,9 +50,14 @@ def build_parser() -> argparse.ArgumentParser:
         group = commands.add_parser(name, help=help_text, description=help_text)
         group_parsers[name] = group.add_subparsers(dest="family", required=True, metavar="DEVICE")
     for device_family in families():
-        device_family.add_emulate_parser(group_parsers["emulate"])
-        device_family.add_call_parser(group_parsers["call"])
-        device_family.add_receipt_parser(group_parsers["receipt"])
+        # a family built on core.family.DeviceFamily keeps its parsers in its own ``cli`` module
+        commands_of = getattr(device_family, "add_emulate_parser", None) and device_family
+        if commands_of is None:
+            package = device_family.connect.__module__.rsplit(".", 1)[0]
+            commands_of = importlib.import_module(package + ".cli")
+        commands_of.add_emulate_parser(group_parsers["emulate"])
+        commands_of.add_call_parser(group_parsers["call"])
+        commands_of.add_receipt_parser(group_parsers["receipt"])
     return parser
 
 

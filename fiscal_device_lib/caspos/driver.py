@@ -48,7 +48,7 @@ from .messages import (
     RollBackRequest,
     SaleRequest,
 )
-from .receipts import caspos_problems, money_back_request, sale_request
+from .serialize import caspos_problems, money_back_request, sale_request
 from .wire import (
     CONTENT_TYPE,
     CURRENCY,
@@ -148,28 +148,32 @@ def bank_of(data: dict) -> BankInfo | None:
     return BankInfo(**values) if any(values.values()) else None
 
 
+# What a Caspos device can do; ``FAMILY.capabilities`` reads this same set.
+CAPABILITIES = frozenset(
+    {
+        Capability.FISCALIZE,
+        Capability.STORNO,
+        Capability.X_REPORT,
+        Capability.Z_REPORT,
+        Capability.CASH_IN_OUT,
+        Capability.INFO,
+        Capability.SHIFT_STATE,
+        Capability.OPEN_SHIFT,
+        Capability.IDEMPOTENT,
+        Capability.PRINT_DUPLICATE,
+        Capability.OPEN_CASHBOX,
+        Capability.PERIODIC_REPORT,
+        Capability.CONTROL_TAPE,
+        Capability.BONUS_PAYMENT,
+        Capability.CREDIT_PAYMENT,
+    }
+)
+
+
 class CasposDriver(FiscalDevice):
     """A Caspos device (or its emulator) at ``url`` + ``path``."""
 
-    capabilities = frozenset(
-        {
-            Capability.FISCALIZE,
-            Capability.STORNO,
-            Capability.X_REPORT,
-            Capability.Z_REPORT,
-            Capability.CASH_IN_OUT,
-            Capability.INFO,
-            Capability.SHIFT_STATE,
-            Capability.OPEN_SHIFT,
-            Capability.IDEMPOTENT,
-            Capability.PRINT_DUPLICATE,
-            Capability.OPEN_CASHBOX,
-            Capability.PERIODIC_REPORT,
-            Capability.CONTROL_TAPE,
-            Capability.BONUS_PAYMENT,
-            Capability.CREDIT_PAYMENT,
-        }
-    )
+    capabilities = CAPABILITIES
 
     def __init__(
         self,

@@ -56,6 +56,15 @@ VAT_PERCENT: dict[int, Decimal | None] = {
     VatType.SIMPLIFIED2: Decimal(2),
     VatType.SIMPLIFIED8: Decimal(8),
 }
+# The spec's own descriptions of the VAT types, with a reading for non-Azerbaijani users.
+VAT_LABELS: dict[int, str] = {
+    VatType.VAT18: "ƏDV 18 % (VAT 18 %)",
+    VatType.TRADE_SUPPLEMENT: "Ticarət ƏDV-si 18 % (trade mark-up VAT 18 %)",
+    VatType.VAT_FREE: "ƏDV-dən azad (VAT-exempt)",
+    VatType.VAT0: "ƏDV 0 % (VAT 0 %)",
+    VatType.SIMPLIFIED2: "Sadələşdirilmiş 2 % (simplified tax 2 %)",
+    VatType.SIMPLIFIED8: "Sadələşdirilmiş 8 % (simplified tax 8 %)",
+}
 
 
 class QuantityType(enum.IntEnum):
@@ -65,6 +74,16 @@ class QuantityType(enum.IntEnum):
     METRE = 3
     SQUARE_METRE = 4
     CUBIC_METRE = 5
+
+
+QUANTITY_LABELS: dict[int, str] = {
+    QuantityType.PIECE: "Ədəd (piece)",
+    QuantityType.KILOGRAM: "KQ (kilogram)",
+    QuantityType.LITRE: "Litr (litre)",
+    QuantityType.METRE: "Metr (metre)",
+    QuantityType.SQUARE_METRE: "Kv. metr (square metre)",
+    QuantityType.CUBIC_METRE: "Kub. metr (cubic metre)",
+}
 
 
 class CodeType(enum.IntEnum):
