@@ -6,8 +6,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..cli_support import load_json_argument, load_receipt, print_json, stop_on_signals, wait_for
-from ..core.errors import ValidationError
+from ..cli_support import (
+    ValidationError,
+    load_json_argument,
+    load_receipt,
+    print_json,
+    stop_on_signals,
+    wait_for,
+)
 from .driver import CasposDriver
 from .emulator import CasposEmulator, Faults
 from .wire import DEFAULT_PASSWORD, DEFAULT_PORT, DEFAULT_USERNAME, Operation

@@ -14,11 +14,11 @@ from datetime import datetime
 from decimal import Decimal
 from uuid import uuid4
 
-import requests
-
+from ..core import jsonwire
 from ..core.documents import (
     BankInfo,
     CashOperation,
+    ControlTape,
     DeviceInfo,
     DocumentKind,
     FiscalResult,
@@ -26,19 +26,21 @@ from ..core.documents import (
     Receipt,
     ReportResult,
     ShiftState,
+    TapeEntry,
 )
 from ..core.errors import (
     DeviceTimeout,
     DeviceUnreachable,
     FiscalError,
     MalformedAnswer,
+    Outcome,
     OutcomeUnknown,
     UnsupportedOperation,
 )
 from ..core.interface import Capability, FiscalDevice
 from ..core.money import ZERO
 from ..core.validation import validate_cash_operation, validate_receipt
-from ..transport import nothing_sent
+from ..transport.http_post import HttpAnswer, HttpSettings, HttpTransport
 from .errors import INVALID_LOGIN_SESSION, OK, REPEATED_UUID, rejected
 from .messages import (
     CorrectionRequest,
@@ -59,15 +61,15 @@ from .wire import (
     READ_OPERATIONS,
     SHORT_ID_LENGTH,
     Operation,
-    encode,
     format_date,
-    loads,
     money,
     parse_code,
     parse_date,
 )
 
 HEADERS = {"Content-Type": CONTENT_TYPE, "Accept": "application/json"}
+ACCEPT = {"Accept": "application/json"}
+CONNECT_TIMEOUT = 5.0  # a device on the shop's LAN answers a connect at once, or is not there
 ANSWER_SNIPPET = 80  # how much of a non-JSON answer an error message quotes
 
 
@@ -86,24 +88,8 @@ class Answer:
         return self.code == REPEATED_UUID
 
 
-@dataclass
-class TapeEntry:
-    document_id: str
-    short_document_id: str
-    number: int
-    type: str
-    total: Decimal
-    vat: Decimal
-    item_count: int
-    created_at: str
-
-
-@dataclass
-class ControlTape:
-    shift_number: int | None
-    created_at: str
-    documents: list[TapeEntry]
-    raw: dict = field(default_factory=dict)
+class NotCasposAnswer(MalformedAnswer):
+    """The device answered, with something that is not a Caspos JSON answer."""
 
 
 def readable(name: str) -> str:
@@ -166,6 +152,7 @@ CAPABILITIES = frozenset(
         Capability.CONTROL_TAPE,
         Capability.BONUS_PAYMENT,
         Capability.CREDIT_PAYMENT,
+        Capability.DEVICE_NUMBERS,
     }
 )
 
@@ -185,18 +172,19 @@ class CasposDriver(FiscalDevice):
         retries: int = 2,
         currency: str = CURRENCY,
     ):
-        self.endpoint = url.rstrip("/") + "/" + path.lstrip("/")
         self.username, self.password = username, password
         self.timeout, self.retries = float(timeout), int(retries)
         self.currency = currency
-        self.session = requests.Session()
-        # the device is on the shop's LAN: an environment proxy must not carry fiscal documents
-        self.session.trust_env = False
+        connect_timeout = min(self.timeout, CONNECT_TIMEOUT)
+        self.transport = HttpTransport(
+            HttpSettings(url=url, path=path, connect_timeout=connect_timeout)
+        )
+        self.endpoint = self.transport.url
         self.logged_in = False
         self.qr_code_url = ""
 
     def close(self) -> None:
-        self.session.close()
+        self.transport.close()
 
     # -- the one raw call -----------------------------------------------------------------------
 
@@ -218,62 +206,61 @@ class CasposDriver(FiscalDevice):
         return answer
 
     def exchange(self, operation: Operation, data: dict | None, top: dict | None) -> Answer:
-        """One request, repeated with the very same bytes while it may be lost in transit."""
+        """One request, repeated with the very same bytes while it may be lost in transit.
+
+        A document whose answer is lost, cut off or unreadable is resent with its documentUUID
+        (the device answers the earlier document, code 1); after ``retries`` resends it is
+        ``OutcomeUnknown``. A read is repeated after a lost answer; its failure registers nothing.
+        """
         body: dict = {"operation": operation.value, **(top or {})}
         body.update({"username": self.username, "password": self.password})
         if data is not None:
             body["data"] = data
-        payload = encode(body)
+        payload = jsonwire.encode(body)
         shown = {key: value for key, value in body.items() if key != "password"}
-        retriable = operation in DOCUMENT_OPERATIONS or operation in READ_OPERATIONS
-        attempts = 1 + self.retries if retriable else 1
+        is_document = operation in DOCUMENT_OPERATIONS
+        is_read = operation in READ_OPERATIONS
+        attempts = 1 + self.retries if is_document or is_read else 1
         maybe_sent = False
         failure: FiscalError | None = None
         for _ in range(attempts):
             try:
-                response = self.session.post(
-                    self.endpoint, data=payload, headers=HEADERS, timeout=self.timeout
-                )
-            except requests.ConnectionError as error:
-                maybe_sent = maybe_sent or not nothing_sent(error)
-                failure = DeviceUnreachable(
-                    f"{operation.value}: no connection: {error}", self.endpoint
-                )
-                continue
-            except requests.Timeout:
-                maybe_sent = True
-                failure = DeviceTimeout(
-                    f"{operation.value}: no answer in {self.timeout:g} s", self.endpoint
-                )
-                continue
-            if response.status_code >= 500:
-                maybe_sent = True
-                failure = MalformedAnswer(
-                    f"{operation.value}: HTTP {response.status_code} from {self.endpoint}"
-                )
-                continue
-            return self.decode(operation, response, shown)
-        if maybe_sent and operation in DOCUMENT_OPERATIONS:
+                answer = self.transport.post(payload, self.timeout, ACCEPT)
+                if answer.status >= 500:
+                    raise MalformedAnswer(f"HTTP {answer.status} from {self.endpoint}")
+                return self.decode(operation, answer, shown)
+            except DeviceUnreachable as error:
+                failure = error
+            except (DeviceTimeout, MalformedAnswer) as error:
+                maybe_sent, failure = True, error
+                if is_read and isinstance(error, NotCasposAnswer):
+                    break  # the device answers garbage: asking again will not help
+        assert failure is not None
+        if maybe_sent and is_document:
             uuid = (data or {}).get("documentUUID", "")
             raise OutcomeUnknown(
-                f"{operation.value} {uuid}: no answer from {self.endpoint} after {attempts} "
-                f"attempt(s) ({failure}); resend with the same documentUUID to learn the outcome",
+                f"{operation.value} {uuid}: no readable answer from {self.endpoint} after "
+                f"{attempts} attempt(s) ({failure}); the document may exist: send it again with "
+                "the same documentUUID to learn the outcome",
                 request=shown,
             )
-        assert failure is not None
+        if is_read or not maybe_sent:
+            failure.outcome = Outcome.NOTHING_REGISTERED
         raise failure
 
-    def decode(self, operation: Operation, response: requests.Response, shown: dict) -> Answer:
+    def decode(self, operation: Operation, answer: HttpAnswer, shown: dict) -> Answer:
         try:
-            raw = loads(response.content)
+            raw = jsonwire.loads(answer.body)
+            if not isinstance(raw, dict):
+                raise TypeError("not an object")
             code = parse_code(raw["code"])
         except (ValueError, KeyError, TypeError):
-            if response.status_code == INVALID_LOGIN_SESSION:
+            if answer.status == INVALID_LOGIN_SESSION:
                 return Answer(INVALID_LOGIN_SESSION, "invalid login session", {}, {}, shown)
-            snippet = response.content[:ANSWER_SNIPPET].decode("utf-8", "replace")
-            raise MalformedAnswer(
+            snippet = answer.body[:ANSWER_SNIPPET].decode("utf-8", "replace")
+            raise NotCasposAnswer(
                 f"{operation.value}: answer from {self.endpoint} is not a Caspos JSON answer "
-                f"(HTTP {response.status_code}): {snippet!r}"
+                f"(HTTP {answer.status}): {snippet!r}"
             ) from None
         data = raw.get("data") if isinstance(raw.get("data"), dict) else {}
         return Answer(code, str(raw.get("message") or ""), data, raw, shown)
@@ -334,13 +321,14 @@ class CasposDriver(FiscalDevice):
         answer = self.call(Operation.GET_X_REPORT, {"cashierName": cashier})
         return report_result(DocumentKind.X_REPORT, answer.data, answer.request, answer.raw)
 
-    def get_periodic_z_report(self, start: datetime, end: datetime) -> ReportResult:
-        """Totals of the shifts closed between ``start`` and ``end``."""
+    def periodic_report(self, start: datetime, end: datetime) -> ReportResult:
+        """Totals of the shifts closed between ``start`` and ``end`` (getPeriodicZReport)."""
         data = {"startDate": format_date(start), "endDate": format_date(end)}
         answer = self.call(Operation.GET_PERIODIC_Z_REPORT, data)
         return report_result(DocumentKind.Z_REPORT, answer.data, answer.request, answer.raw)
 
-    def get_control_tape(self) -> ControlTape:
+    def control_tape(self) -> ControlTape:
+        """The documents of the open shift (getControlTape)."""
         data = self.call(Operation.GET_CONTROL_TAPE).data
         entries = [
             TapeEntry(
@@ -363,17 +351,27 @@ class CasposDriver(FiscalDevice):
             raw=data,
         )
 
-    def print_last_cheque(self) -> None:
-        self.call(Operation.PRINT_LAST_CHEQUE)
+    # the Odoo report wizard's names until it asks the neutral ones
+    get_periodic_z_report = periodic_report
+    get_control_tape = control_tape
 
     def print_duplicate(self) -> None:
-        self.print_last_cheque()
+        """Print the last document again (printLastCheque)."""
+        self.call(Operation.PRINT_LAST_CHEQUE)
+
+    print_last_cheque = print_duplicate
+
+    def numbers(self) -> tuple[str, str]:
+        """(cash register factory number, cashbox (fiscal module) factory number)."""
+        details = self.info()
+        return details.serial_number, details.fiscal_memory_number
 
     def is_connected_printer(self) -> bool:
         """True when the device reports its printer connected (code 0)."""
         return self.call(Operation.IS_CONNECTED_PRINTER).code == OK
 
     def open_cashbox(self) -> None:
+        """Open the cash drawer attached to the device."""
         self.call(Operation.OPEN_CASHBOX)
 
     # -- documents ------------------------------------------------------------------------------

@@ -1,17 +1,16 @@
-"""Caspos wire vocabulary: the spec's enums, number formats, limits and exact JSON.
+"""Caspos wire vocabulary: the spec's enums, number formats, limits and codes.
 
 Both the driver and the emulator speak through this module, so a format decision is made once.
-Numbers go on the wire as JSON numbers written from ``Decimal`` text (quantity 3 decimals, money
-2 decimals), never through a binary float.
+Bodies are written and read by ``core.jsonwire`` (the one JSON codec of every device): numbers
+are quantized here first (quantity 3 decimals, money 2 decimals) and go out as exact JSON
+numbers, never through a binary float.
 """
 
 from __future__ import annotations
 
 import enum
-import json
 from datetime import datetime
 from decimal import Decimal
-from json.encoder import encode_basestring as encode_text  # C speed, non-ASCII kept
 
 from ..core.money import round_money, round_quantity
 
@@ -167,53 +166,14 @@ READ_OPERATIONS = frozenset(
 )
 
 
-class Money(Decimal):
-    """A Decimal written with exactly 2 decimals on the wire."""
+def money(value: Decimal | int | str) -> Decimal:
+    """An amount as the wire carries it: exactly 2 decimals (``core.jsonwire`` writes it so)."""
+    return round_money(Decimal(value))
 
 
-class Quantity(Decimal):
-    """A Decimal written with exactly 3 decimals on the wire."""
-
-
-def money(value: Decimal | int | str) -> Money:
-    return Money(round_money(Decimal(value)))
-
-
-def quantity(value: Decimal | int | str) -> Quantity:
-    return Quantity(round_quantity(Decimal(value)))
-
-
-def _number_text(value: Decimal) -> str:
-    if isinstance(value, Quantity):
-        return f"{value:.3f}"
-    return f"{value:.2f}"
-
-
-def dumps(value: object) -> str:
-    """Compact JSON with Decimals as exact numbers (2 dp, or 3 dp for ``Quantity``), UTF-8 text
-    kept as it is (Azerbaijani letters are not escaped)."""
-    kind = type(value)
-    if kind is str:
-        return encode_text(value)  # type: ignore[arg-type]
-    if kind is dict:
-        items = value.items()  # type: ignore[attr-defined]
-        return "{" + ",".join(f"{encode_text(str(k))}:{dumps(v)}" for k, v in items) + "}"
-    if kind is list or kind is tuple:
-        return "[" + ",".join(dumps(v) for v in value) + "]"  # type: ignore[attr-defined]
-    if isinstance(value, Decimal):
-        return _number_text(value)
-    if isinstance(value, enum.Enum):
-        return dumps(value.value)
-    return json.dumps(value)  # int, bool, None, float
-
-
-def encode(value: object) -> bytes:
-    return dumps(value).encode("utf-8")
-
-
-def loads(text: str | bytes) -> object:
-    """JSON with every fraction read as Decimal, so money never passes through a float."""
-    return json.loads(text, parse_float=Decimal)
+def quantity(value: Decimal | int | str) -> Decimal:
+    """A quantity as the wire carries it: exactly 3 decimals."""
+    return round_quantity(Decimal(value))
 
 
 def parse_code(value: object) -> int:

@@ -15,9 +15,9 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from ..core.money import ZERO, line_gross, round_money
-from .errors import REPEATED_UUID, error_text
-from .wire import (
+from ...core.money import ZERO, line_gross, round_money
+from ..errors import REPEATED_UUID, error_text
+from ..wire import (
     CURRENCY,
     DOCUMENT_ID_LENGTH,
     DOCUMENT_OPERATIONS,

@@ -6,9 +6,9 @@ import contextlib
 from collections.abc import Iterator
 from decimal import Decimal
 
-from .driver import CasposDriver
-from .emulator import CasposEmulator
-from .messages import Item, Payments, SaleRequest
+from ..driver import CasposDriver
+from ..messages import Item, Payments, SaleRequest
+from .server import CasposEmulator
 
 
 @contextlib.contextmanager
