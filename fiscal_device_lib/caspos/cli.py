@@ -139,6 +139,9 @@ def receipt_command(args: argparse.Namespace) -> int:
     result."""
     receipt = load_receipt(args.file)
     with driver_from(args) as driver:
+        problems = driver.problems(receipt)
+        if problems:  # before the device is touched: an invalid receipt opens no shift
+            raise ValidationError(problems)
         if args.open_shift and not driver.shift_state().is_open:
             driver.open_shift(receipt.operator)
         print_json(driver.fiscalize(receipt))

@@ -8,7 +8,9 @@ code 1 "Repeated DocumentUUID" is the earlier document, returned as a success ma
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -35,13 +37,13 @@ from ..core.errors import (
     MalformedAnswer,
     Outcome,
     OutcomeUnknown,
-    UnsupportedOperation,
+    ValidationError,
 )
 from ..core.interface import Capability, FiscalDevice
 from ..core.money import ZERO
-from ..core.validation import validate_cash_operation, validate_receipt
+from ..core.validation import receipt_problems, validate_cash_operation
 from ..transport.http_post import HttpAnswer, HttpSettings, HttpTransport
-from .errors import INVALID_LOGIN_SESSION, OK, REPEATED_UUID, rejected
+from .errors import INVALID_LOGIN_SESSION, OK, REPEATED_UUID, NotACasposDocument, rejected
 from .messages import (
     CorrectionRequest,
     CreditPayRequest,
@@ -125,6 +127,29 @@ def report_result(kind: DocumentKind, data: dict, request: dict, raw: dict) -> R
     )
 
 
+def control_tape_of(data: dict) -> ControlTape:
+    entries = [
+        TapeEntry(
+            document_id=str(entry.get("document_id", "")),
+            short_document_id=str(entry.get("short_document_id", "")),
+            number=int(entry.get("number", 0)),
+            type=str(entry.get("type", "")),
+            total=Decimal(entry.get("total_sum", 0)),
+            vat=Decimal(entry.get("total_vat", 0)),
+            item_count=int(entry.get("item_count", 0)),
+            created_at=str(entry.get("createdAtUtc", "")),
+        )
+        for entry in data.get("tape", [])
+    ]
+    shift_number = data.get("shift_number")
+    return ControlTape(
+        shift_number=int(shift_number) if shift_number is not None else None,
+        created_at=str(data.get("createdAtUtc", "")),
+        documents=entries,
+        raw=data,
+    )
+
+
 def bank_of(data: dict) -> BankInfo | None:
     """The answer's bank fields; the device writes the text "null" for an empty one."""
     values = {
@@ -155,6 +180,39 @@ CAPABILITIES = frozenset(
         Capability.DEVICE_NUMBERS,
     }
 )
+
+
+# what reading a decoded answer's fields can raise on values of the wrong shape
+UNREADABLE = (ValueError, TypeError, KeyError, AttributeError, ArithmeticError)
+
+
+@contextlib.contextmanager
+def read_answer(operation: Operation, answer: Answer) -> Iterator[None]:
+    """Fields of a read's answer that cannot be read: ``MalformedAnswer``, nothing registered."""
+    try:
+        yield
+    except UNREADABLE as error:
+        raise MalformedAnswer(
+            f"{operation.value}: the device's answer cannot be read ({error}): "
+            f"{str(answer.raw)[:ANSWER_SNIPPET]}",
+            outcome=Outcome.NOTHING_REGISTERED,
+        ) from None
+
+
+@contextlib.contextmanager
+def registered_answer(operation: Operation, data: dict, answer: Answer) -> Iterator[None]:
+    """Fields of an accepted document's answer that cannot be read: the document exists, its
+    ids are not known, so ``OutcomeUnknown`` (a resend with the same uuid answers it again)."""
+    try:
+        yield
+    except UNREADABLE as error:
+        uuid = data.get("documentUUID", "")
+        raise OutcomeUnknown(
+            f"{operation.value} {uuid}: the device accepted the document (code {answer.code}) "
+            f"but its answer cannot be read ({error}); send it again with the same "
+            "documentUUID to read it",
+            request=answer.request,
+        ) from None
 
 
 class CasposDriver(FiscalDevice):
@@ -295,13 +353,15 @@ class CasposDriver(FiscalDevice):
         )
 
     def get_shift_status(self) -> ShiftState:
-        data = self.call(Operation.GET_SHIFT_STATUS).data
-        opened = str(data.get("shift_open_time") or "")
-        return ShiftState(
-            is_open=bool(data.get("shift_open")),
-            opened_at=parse_date(opened) if opened else None,
-            raw=data,
-        )
+        answer = self.call(Operation.GET_SHIFT_STATUS)
+        data = answer.data
+        with read_answer(Operation.GET_SHIFT_STATUS, answer):
+            opened = str(data.get("shift_open_time") or "")
+            return ShiftState(
+                is_open=bool(data.get("shift_open")),
+                opened_at=parse_date(opened) if opened else None,
+                raw=data,
+            )
 
     def shift_state(self) -> ShiftState:
         return self.get_shift_status()
@@ -315,41 +375,26 @@ class CasposDriver(FiscalDevice):
         """Close the shift; the answer is its Z report."""
         data = {"documentUUID": document_uuid, "cashierName": cashier}
         answer = self.call(Operation.CLOSE_SHIFT, data)
-        return report_result(DocumentKind.Z_REPORT, answer.data, answer.request, answer.raw)
+        with registered_answer(Operation.CLOSE_SHIFT, data, answer):
+            return report_result(DocumentKind.Z_REPORT, answer.data, answer.request, answer.raw)
 
     def get_x_report(self, cashier: str) -> ReportResult:
         answer = self.call(Operation.GET_X_REPORT, {"cashierName": cashier})
-        return report_result(DocumentKind.X_REPORT, answer.data, answer.request, answer.raw)
+        with read_answer(Operation.GET_X_REPORT, answer):
+            return report_result(DocumentKind.X_REPORT, answer.data, answer.request, answer.raw)
 
     def periodic_report(self, start: datetime, end: datetime) -> ReportResult:
         """Totals of the shifts closed between ``start`` and ``end`` (getPeriodicZReport)."""
         data = {"startDate": format_date(start), "endDate": format_date(end)}
         answer = self.call(Operation.GET_PERIODIC_Z_REPORT, data)
-        return report_result(DocumentKind.Z_REPORT, answer.data, answer.request, answer.raw)
+        with read_answer(Operation.GET_PERIODIC_Z_REPORT, answer):
+            return report_result(DocumentKind.Z_REPORT, answer.data, answer.request, answer.raw)
 
     def control_tape(self) -> ControlTape:
         """The documents of the open shift (getControlTape)."""
-        data = self.call(Operation.GET_CONTROL_TAPE).data
-        entries = [
-            TapeEntry(
-                document_id=str(entry.get("document_id", "")),
-                short_document_id=str(entry.get("short_document_id", "")),
-                number=int(entry.get("number", 0)),
-                type=str(entry.get("type", "")),
-                total=Decimal(entry.get("total_sum", 0)),
-                vat=Decimal(entry.get("total_vat", 0)),
-                item_count=int(entry.get("item_count", 0)),
-                created_at=str(entry.get("createdAtUtc", "")),
-            )
-            for entry in data.get("tape", [])
-        ]
-        shift_number = data.get("shift_number")
-        return ControlTape(
-            shift_number=int(shift_number) if shift_number is not None else None,
-            created_at=str(data.get("createdAtUtc", "")),
-            documents=entries,
-            raw=data,
-        )
+        answer = self.call(Operation.GET_CONTROL_TAPE)
+        with read_answer(Operation.GET_CONTROL_TAPE, answer):
+            return control_tape_of(answer.data)
 
     # the Odoo report wizard's names until it asks the neutral ones
     get_periodic_z_report = periodic_report
@@ -379,12 +424,34 @@ class CasposDriver(FiscalDevice):
     def document(
         self, kind: DocumentKind, operation: Operation, data: dict, top: dict | None = None
     ) -> FiscalResult:
-        """Send a document operation and read its answer as the core's result."""
+        """Send a document operation and read its answer as the core's result.
+
+        Once the device has registered the document, nothing after it turns it into a failure:
+        when the QR base (getInfo) cannot be had, ``qr_link`` and ``qr_payload`` stay empty and
+        ``qr_link(document_id)`` fills them in later."""
         answer = self.call(operation, data, top)
-        found = answer.data
-        document_id = str(found.get("document_id", ""))
+        with registered_answer(operation, data, answer):
+            result = self.result_of(kind, answer)
+        if not self.qr_code_url:
+            # a registered document stays registered: its QR link can be made later
+            with contextlib.suppress(FiscalError):
+                self.get_info()
+        if self.qr_code_url and result.document_id:
+            result.qr_link = result.qr_payload = self.qr_code_url + result.document_id
+        return result
+
+    def qr_link(self, document_id: str) -> str:
+        """The link a document's QR code carries: getInfo's ``qr_code_url`` + ``document_id``.
+
+        Asks the device for the base when the driver does not know it yet (``FiscalError``
+        while it cannot); this is how a caller fills in a result whose ``qr_link`` is empty."""
         if not self.qr_code_url:
             self.get_info()
+        return self.qr_code_url + document_id
+
+    def result_of(self, kind: DocumentKind, answer: Answer) -> FiscalResult:
+        found = answer.data
+        document_id = str(found.get("document_id", ""))
         total = found.get("totalSum")
         return FiscalResult(
             kind=kind,
@@ -396,8 +463,6 @@ class CasposDriver(FiscalDevice):
             ),
             number=str(found.get("number", "")),
             total=Decimal(total) if total is not None else None,
-            qr_link=self.qr_code_url + document_id,
-            qr_payload=self.qr_code_url + document_id,
             bank=bank_of(found),
             repeated=answer.repeated,
             request=answer.request,
@@ -459,11 +524,19 @@ class CasposDriver(FiscalDevice):
 
     # -- the core's interface -------------------------------------------------------------------
 
+    def problems(self, receipt: Receipt) -> list[str]:
+        """The core's checks, then every Caspos limit; the same list ``fiscalize`` refuses."""
+        return list(
+            dict.fromkeys([*receipt_problems(receipt), *caspos_problems(receipt, self.currency)])
+        )
+
     def fiscalize(self, receipt: Receipt) -> FiscalResult:
         """A neutral sale becomes ``sale``, a storno ``moneyBack`` (type 0) of its parent."""
-        if receipt.kind in (DocumentKind.INVOICE, DocumentKind.CREDIT_NOTE):
-            raise UnsupportedOperation("Caspos has no invoices with the buyer's identity")
-        validate_receipt(receipt, caspos_problems(receipt, self.currency))
+        problems = self.problems(receipt)
+        if problems and receipt.buyer is not None:
+            raise NotACasposDocument(problems)
+        if problems:
+            raise ValidationError(problems)
         if receipt.kind is DocumentKind.STORNO:
             return self.money_back(money_back_request(receipt, self.currency))
         return self.sale(sale_request(receipt, self.currency))

@@ -69,6 +69,11 @@ def line_problems(line: Line, where: str) -> list[str]:
 def caspos_problems(receipt: Receipt, currency: str) -> list[str]:
     """What Caspos would refuse in a receipt the core finds valid."""
     problems = too_long("operator: ", "name", receipt.operator.name, MAX_CASHIER_LENGTH)
+    if receipt.buyer is not None:
+        problems.append(
+            "buyer: Caspos has no invoice with the buyer's identity (leave buyer out: "
+            "a Caspos receipt names no buyer)"
+        )
     if receipt.currency and receipt.currency != currency:
         problems.append(f"currency: Caspos takes {currency} only, not {receipt.currency!r}")
     for index, line in enumerate(receipt.lines, start=1):

@@ -11,7 +11,8 @@ Use from Python::
     server.garbage_next(1)                       # next answer is not JSON
     server.mangle_after_commit("truncate")       # next document is kept, its answer cut off
                                                  # ("gzip": a plain body said to be gzip,
-                                                 # "deep": deeply nested JSON, "garbage")
+                                                 # "deep": deeply nested JSON, "garbage",
+                                                 # "fields": ids of the wrong shape, "drop")
     server.fail_operation("getInfo", 3)          # next 3 getInfo: HTTP 503
     server.reject_next(611, "invalid items sum") # next request refused with that code
     server.advance_clock(hours=25)               # the device's clock jumps (24 h shift rule)
@@ -67,7 +68,7 @@ class Faults:
 
 
 # How the answer of a committed document goes wrong; the document stays registered.
-MANGLINGS = ("drop", "truncate", "gzip", "deep", "garbage")
+MANGLINGS = ("drop", "truncate", "gzip", "deep", "garbage", "fields")
 DEEP_NESTING = 100_000  # far beyond any JSON parser's recursion limit
 
 
@@ -94,6 +95,9 @@ def mangled(how: str, answer: object) -> Reply:
         return Reply(200, b"[" * DEEP_NESTING + b"]" * DEEP_NESTING)
     if how == "garbage":
         return Reply(200, b"<html>Caspos Mobile is restarting</html>", "text/html")
+    if how == "fields":  # valid JSON, code 0, but ids of the wrong shape
+        data = {**answer.get("data", {}), "document_number": "N/A", "totalSum": {}}  # type: ignore[attr-defined]
+        return json_reply({**answer, "data": data})  # type: ignore[dict-item]
     raise ValueError(f"after_commit: {how!r} is not one of {', '.join(MANGLINGS)}")
 
 
