@@ -526,9 +526,12 @@ class CasposDriver(FiscalDevice):
 
     def problems(self, receipt: Receipt) -> list[str]:
         """The core's checks, then every Caspos limit; the same list ``fiscalize`` refuses."""
-        return list(
-            dict.fromkeys([*receipt_problems(receipt), *caspos_problems(receipt, self.currency)])
-        )
+        device = caspos_problems(receipt, self.currency)
+        try:
+            core = receipt_problems(receipt)
+        except ArithmeticError:  # a number past Decimal's precision, which ``device`` names
+            core = [] if device else ["a number of the receipt is too large to be computed"]
+        return list(dict.fromkeys([*core, *device]))
 
     def fiscalize(self, receipt: Receipt) -> FiscalResult:
         """A neutral sale becomes ``sale``, a storno ``moneyBack`` (type 0) of its parent."""

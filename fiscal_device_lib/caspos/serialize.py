@@ -1,21 +1,36 @@
-"""Neutral receipts to Caspos requests, and the Caspos limits a receipt must respect first.
+"""Neutral receipts to Caspos requests, and every Caspos limit a receipt must respect first.
 
-Every problem names its field and line, so the cashier sees what to fix before anything is sent.
+``caspos_problems`` is the device half of ``CasposDriver.problems``: lengths, printable text
+(error 1206), codes, number bounds, and every neutral field a Caspos document cannot carry
+(refused, never dropped). Every problem names its field and line, so the cashier sees what to
+fix before anything is sent.
 """
 
 from __future__ import annotations
+
+import unicodedata
+from decimal import Decimal
 
 from ..core.documents import CodeKind, Line, PaymentKind, Receipt
 from ..core.money import fit_unit_price
 from .messages import Client, Item, MoneyBackRequest, Payments, SaleRequest
 from .wire import (
+    DOCUMENT_ID_LENGTH,
+    MAX_AMOUNT,
+    MAX_BANK_FIELD_LENGTH,
     MAX_BONUS_CARD_LENGTH,
     MAX_CASHIER_LENGTH,
+    MAX_CLIENT_NAME_LENGTH,
     MAX_CONTRACT_LENGTH,
     MAX_ITEM_CODE_LENGTH,
     MAX_ITEM_NAME_LENGTH,
+    MAX_ITEM_UUID_LENGTH,
+    MAX_ITEMS,
     MAX_MARKING_CODE_LENGTH,
+    MAX_NOTE_LENGTH,
     MAX_PAYER_LENGTH,
+    MAX_PERCENT,
+    MAX_QUANTITY,
     RRN_LENGTH,
     CodeType,
     MoneyBackType,
@@ -47,6 +62,61 @@ def too_long(where: str, label: str, value: str, longest: int) -> list[str]:
     return []
 
 
+def printable_problems(where: str, label: str, value: str) -> list[str]:
+    """Text the device prints: no control characters (error 1206), no lone surrogates."""
+    for character in value:
+        category = unicodedata.category(character)
+        if category == "Cc":
+            return [
+                f"{where}{label} contains a control character (U+{ord(character):04X}) that "
+                "Caspos refuses (device error 1206)"
+            ]
+        if category == "Cs":
+            return [f"{where}{label} contains U+{ord(character):04X}, which is not a character"]
+    return []
+
+
+def has_visible_character(value: str) -> bool:
+    return any(unicodedata.category(character)[0] in "LNPS" for character in value)
+
+
+def text_problems(where: str, label: str, value: str, longest: int) -> list[str]:
+    """Length and printability of one printed text field."""
+    return too_long(where, label, value, longest) + printable_problems(where, label, value)
+
+
+def above(where: str, label: str, value: Decimal | None, limit: Decimal) -> list[str]:
+    if value is not None and abs(value) > limit:
+        shown = str(value) if len(str(value)) <= 30 else f"{value:.3E}"
+        return [f"{where}{label} {shown} is above the Caspos limit of {limit}"]
+    return []
+
+
+def number_problems(receipt: Receipt) -> list[str]:
+    """Numbers beyond what the device takes, found by comparison only: nothing here rounds or
+    multiplies, so a number past ``Decimal``'s precision is named instead of raising."""
+    problems: list[str] = []
+    for index, line in enumerate(receipt.lines, start=1):
+        where = f"line {index}: "
+        problems += above(where, "quantity", line.quantity, MAX_QUANTITY)
+        for label, value in (
+            ("unit price", line.unit_price),
+            ("discount amount", line.discount_amount),
+            ("surcharge amount", line.surcharge_amount),
+            ("line total", line.line_total),
+            ("purchase price", line.purchase_price),
+        ):
+            problems += above(where, label, value, MAX_AMOUNT)
+        problems += above(where, "discount percent", line.discount_percent, MAX_PERCENT)
+        problems += above(where, "surcharge percent", line.surcharge_percent, MAX_PERCENT)
+    for index, payment in enumerate(receipt.payments, start=1):
+        problems += above(f"payment {index}: ", "amount", payment.amount, MAX_AMOUNT)
+    if receipt.customer is not None:
+        problems += above("customer: ", "total bonus", receipt.customer.total_bonus, MAX_AMOUNT)
+        problems += above("customer: ", "earned bonus", receipt.customer.earned_bonus, MAX_AMOUNT)
+    return problems
+
+
 def line_problems(line: Line, where: str) -> list[str]:
     problems: list[str] = []
     if line.vat_class not in {str(int(v)) for v in VatType}:
@@ -59,25 +129,78 @@ def line_problems(line: Line, where: str) -> list[str]:
         )
     if line.department is not None:
         problems.append(f"{where}department is not used by Caspos (give name and VAT class)")
-    problems += too_long(where, "name", line.name, MAX_ITEM_NAME_LENGTH)
-    problems += too_long(where, "code", line.code, MAX_ITEM_CODE_LENGTH)
+    problems += text_problems(where, "name", line.name, MAX_ITEM_NAME_LENGTH)
+    if line.name.strip() and not has_visible_character(line.name):
+        problems.append(f"{where}name has no visible character")
+    problems += text_problems(where, "code", line.code, MAX_ITEM_CODE_LENGTH)
+    # GS1 marking codes carry the GS separator (U+001D): their length is checked, not their text
     for marking in line.marking_codes:
         problems += too_long(where, "marking code", marking, MAX_MARKING_CODE_LENGTH)
+    problems += text_problems(where, "item uuid", line.item_uuid, MAX_ITEM_UUID_LENGTH)
+    problems += text_problems(
+        where, "parent item uuid", line.parent_item_uuid, MAX_ITEM_UUID_LENGTH
+    )
+    if not problems and line.total > MAX_AMOUNT:
+        problems.append(f"{where}total {line.total} is above the Caspos limit of {MAX_AMOUNT}")
     return problems
 
 
-def caspos_problems(receipt: Receipt, currency: str) -> list[str]:
-    """What Caspos would refuse in a receipt the core finds valid."""
-    problems = too_long("operator: ", "name", receipt.operator.name, MAX_CASHIER_LENGTH)
+def document_id_problems(where: str, label: str, document_id: str) -> list[str]:
+    """A Caspos ``document_id`` (a parent, an advance): 44 characters (error 615)."""
+    if document_id and len(document_id) != DOCUMENT_ID_LENGTH:
+        return [
+            f"{where}{label} must be {DOCUMENT_ID_LENGTH} characters (a Caspos document_id), "
+            f"not {len(document_id)}"
+        ]
+    return printable_problems(where, label, document_id)
+
+
+def uncarried_problems(receipt: Receipt) -> list[str]:
+    """Neutral fields a Caspos document has no place for: refused, never silently dropped."""
+    problems: list[str] = []
     if receipt.buyer is not None:
         problems.append(
             "buyer: Caspos has no invoice with the buyer's identity (leave buyer out: "
             "a Caspos receipt names no buyer)"
         )
+    storno = receipt.storno
+    if storno is not None:
+        # an ERP keeps both devices' references of a sale; Caspos reads its parent id only
+        if receipt.credit is not None:
+            problems.append("credit: a Caspos refund (moneyBack) carries no credit terms")
+        if receipt.prepayment_document_id:
+            problems.append(
+                "prepayment document id: a Caspos refund (moneyBack) draws on no advance"
+            )
+    for label, texts in (
+        ("text before payment", receipt.text_before_payment),
+        ("text after payment", receipt.text_after_payment),
+    ):
+        for index, text in enumerate(texts, start=1):
+            if text.barcode:
+                problems.append(
+                    f"{label} {index}: Caspos prints text only, not a barcode "
+                    "(set barcode to false)"
+                )
+    return problems
+
+
+def caspos_problems(receipt: Receipt, currency: str) -> list[str]:
+    """What Caspos would refuse in a receipt; safe on any receipt the codec builds (numbers
+    past the bounds are named before anything adds them up)."""
+    bounds = number_problems(receipt)
+    problems = text_problems("operator: ", "name", receipt.operator.name, MAX_CASHIER_LENGTH)
+    problems += uncarried_problems(receipt)
     if receipt.currency and receipt.currency != currency:
         problems.append(f"currency: Caspos takes {currency} only, not {receipt.currency!r}")
+    if len(receipt.lines) > MAX_ITEMS:
+        problems.append(f"lines: Caspos takes at most {MAX_ITEMS} lines ({len(receipt.lines)})")
+    if bounds:  # totals of such numbers cannot be computed, let alone printed
+        return bounds + problems
     for index, line in enumerate(receipt.lines, start=1):
         problems += line_problems(line, f"line {index}: ")
+    if not any(problem.startswith("line ") for problem in problems):
+        problems += above("", "receipt total", receipt.total, MAX_AMOUNT)
     for index, payment in enumerate(receipt.payments, start=1):
         if payment.kind not in PAYMENT_FIELDS:
             kinds = ", ".join(kind.value for kind in PAYMENT_FIELDS)
@@ -86,19 +209,60 @@ def caspos_problems(receipt: Receipt, currency: str) -> list[str]:
             )
     if receipt.amount_by_kind(PaymentKind.ADVANCE) and not receipt.prepayment_document_id:
         problems.append("prepayment document id is required to pay from an advance")
+    problems += document_id_problems("", "prepayment document id", receipt.prepayment_document_id)
     problems += credit_problems(receipt)
-    if receipt.bank is not None and receipt.bank.rrn:
-        if len(receipt.bank.rrn) != RRN_LENGTH:
+    problems += bank_problems(receipt)
+    if receipt.customer is not None:
+        customer = receipt.customer
+        problems += text_problems("customer: ", "name", customer.name, MAX_CLIENT_NAME_LENGTH)
+        problems += text_problems(
+            "customer: ", "bonus card number", customer.bonus_card_number, MAX_BONUS_CARD_LENGTH
+        )
+    problems += note_problems(receipt)
+    if receipt.storno is not None:
+        parent = receipt.storno.parent_document_id
+        if not parent:
             problems.append(
-                f"bank: RRN must be {RRN_LENGTH} characters, not {len(receipt.bank.rrn)}"
+                "storno: parent document id (the sale's Caspos document_id) is required"
             )
+        problems += document_id_problems("storno: ", "parent document id", parent)
+    return problems
+
+
+def bank_problems(receipt: Receipt) -> list[str]:
+    bank = receipt.bank
+    if bank is None:
+        return []
+    problems: list[str] = []
+    if bank.rrn:
+        if len(bank.rrn) != RRN_LENGTH:
+            problems.append(f"bank: RRN must be {RRN_LENGTH} characters, not {len(bank.rrn)}")
         if not receipt.amount_by_kind(PaymentKind.CARD):
             problems.append("bank: an RRN needs a card payment")
-    if receipt.customer is not None:
-        card = receipt.customer.bonus_card_number
-        problems += too_long("customer: ", "bonus card number", card, MAX_BONUS_CARD_LENGTH)
-    if receipt.storno is not None and not receipt.storno.parent_document_id:
-        problems.append("storno: parent document id (the sale's Caspos document_id) is required")
+    for label, value in (
+        ("RRN", bank.rrn),
+        ("transaction id", bank.transaction_id),
+        ("transaction number", bank.transaction_number),
+        ("approval code", bank.approval_code),
+    ):
+        problems += text_problems("bank: ", label, value, MAX_BANK_FIELD_LENGTH)
+    return problems
+
+
+def note_problems(receipt: Receipt) -> list[str]:
+    problems = printable_problems("", "note", receipt.note)
+    for label, texts in (
+        ("text before payment", receipt.text_before_payment),
+        ("text after payment", receipt.text_after_payment),
+    ):
+        for index, text in enumerate(texts, start=1):
+            problems += printable_problems(f"{label} {index}: ", "text", text.text)
+    note = receipt_note(receipt)
+    if len(note) > MAX_NOTE_LENGTH:
+        problems.append(
+            f"note: the note and the text lines print as one note of at most "
+            f"{MAX_NOTE_LENGTH} characters ({len(note)})"
+        )
     return problems
 
 
@@ -108,8 +272,8 @@ def credit_problems(receipt: Receipt) -> list[str]:
     credit = receipt.credit
     if credit is None or not credit.contract.strip():
         return ["credit: contract is required for a sale on credit"]
-    return too_long("credit: ", "contract", credit.contract, MAX_CONTRACT_LENGTH) + too_long(
-        "credit: ", "payer", credit.payer, MAX_PAYER_LENGTH
+    return text_problems("credit: ", "contract", credit.contract, MAX_CONTRACT_LENGTH) + (
+        text_problems("credit: ", "payer", credit.payer, MAX_PAYER_LENGTH)
     )
 
 

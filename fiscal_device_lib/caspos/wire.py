@@ -33,6 +33,16 @@ MAX_MARKING_CODE_LENGTH = 255
 MAX_CONTRACT_LENGTH = 64
 MAX_PAYER_LENGTH = 128
 MAX_BONUS_CARD_LENGTH = 64
+MAX_CLIENT_NAME_LENGTH = 128
+MAX_ITEM_UUID_LENGTH = 64
+MAX_BANK_FIELD_LENGTH = 64  # transactionId, transactionNumber, approvalCode
+MAX_NOTE_LENGTH = 500  # the one note printed at the end (313 "check max string size failed")
+MAX_ITEMS = 500  # 620 "too many items"
+# Bounds of the numbers a document may carry (614 one item's total, 607 the document's):
+# a quantity below a million, an amount below a hundred million manat.
+MAX_QUANTITY = Decimal("999999.999")
+MAX_AMOUNT = Decimal("99999999.99")
+MAX_PERCENT = Decimal(100)
 RRN_LENGTH = 12  # ISO 8583 retrieval reference number
 SHIFT_HOURS = 24
 
