@@ -24,12 +24,13 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import requests
-from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
 
 from ..core.errors import DeviceTimeout, DeviceUnreachable, MalformedAnswer
 from .base import FindMessage, port_lock
 
 CONTENT_TYPE = "application/json; charset=utf-8"
+NO_ROUTE = {errno.ENETUNREACH, errno.EHOSTUNREACH, errno.EHOSTDOWN, errno.EADDRNOTAVAIL}
 
 
 @dataclass(frozen=True)
@@ -84,37 +85,40 @@ def unreachable_reason(error: BaseException, url: str, connect_timeout: float) -
     """What failed on the way to ``url`` and what to check, in a user's words."""
     host = host_of(url)
     name = urlsplit(url).hostname or host
-    for cause in causes(error):
-        if isinstance(cause, ssl.SSLError | requests.exceptions.SSLError):
-            return (
-                f"the TLS (https) handshake with {host} failed: check whether the device "
-                "speaks http:// or https:// and that its certificate is trusted"
-            )
-        if isinstance(cause, socket.gaierror):
-            return (
-                f"the name {name!r} was not found (DNS): check the address, or use the "
-                "device's IP address"
-            )
-        if isinstance(cause, ConnectionRefusedError):
-            return (
-                f"{host} refused the connection: check that the device is on, its service "
-                "is running and the port is right"
-            )
-        if isinstance(cause, OSError) and cause.errno in (
-            errno.ENETUNREACH,
-            errno.EHOSTUNREACH,
-            errno.EHOSTDOWN,
-            errno.EADDRNOTAVAIL,
-        ):
-            return (
-                f"no route to {host}: check that this computer and the device are on the same "
-                "network and the IP address is right"
-            )
-        if isinstance(cause, ConnectTimeoutError | requests.ConnectTimeout | TimeoutError):
-            return (
-                f"no connection to {host} within {connect_timeout:g} s: check that the device "
-                "is on, on this network, and the IP address is right"
-            )
+    chain = list(causes(error))
+
+    def found(*kinds: type) -> bool:
+        return any(isinstance(cause, kinds) for cause in chain)
+
+    if found(ssl.SSLError, requests.exceptions.SSLError):
+        return (
+            f"the TLS (https) handshake with {host} failed: check whether the device "
+            "speaks http:// or https:// and that its certificate is trusted"
+        )
+    if found(socket.gaierror, NameResolutionError):
+        return (
+            f"the name {name!r} was not found (DNS): check the address, or use the "
+            "device's IP address"
+        )
+    if found(ConnectionRefusedError):
+        return (
+            f"{host} refused the connection: check that the device is on, its service "
+            "is running and the port is right"
+        )
+    if any(isinstance(c, OSError) and c.errno in NO_ROUTE for c in chain):
+        return (
+            f"no route to {host}: check that this computer and the device are on the same "
+            "network and the IP address is right"
+        )
+    # urllib3's NewConnectionError is a ConnectTimeoutError too: only a real timeout counts
+    timed_out = any(
+        isinstance(c, ConnectTimeoutError) and not isinstance(c, NewConnectionError) for c in chain
+    )
+    if timed_out or found(requests.ConnectTimeout, TimeoutError):
+        return (
+            f"no connection to {host} within {connect_timeout:g} s: check that the device "
+            "is on, on this network, and the IP address is right"
+        )
     return f"could not connect to {host}: check the address and that the device is on"
 
 
