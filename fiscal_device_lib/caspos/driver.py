@@ -1,11 +1,15 @@
 """The Caspos Integration Service driver: every operation of the spec through one raw ``call``.
 
-Session: the driver logs in on first use and, after a 401 "invalid login session", logs in again
-and repeats the call once. Exactly once: document operations carry the caller's
-``documentUUID``; a timeout, a dropped connection or a 5xx is retried with the same body, and
-code 1 "Repeated DocumentUUID" is the earlier document, returned as a success marked ``repeated``.
+Bytes go through ``transport.http_post`` (one kept-alive session, a timeout on every call) and
+bodies through ``core.jsonwire``. Session: the driver logs in on first use and, after a 401
+"invalid login session", logs in again and repeats the call once. Exactly once: document
+operations carry the caller's ``documentUUID``; an answer that is lost, cut off, wrongly encoded
+or unreadable is resent with the same body (``retries`` times), and code 1 "Repeated
+DocumentUUID" is the earlier document, returned as a success marked ``repeated``; when no
+readable answer comes the error is ``OutcomeUnknown``. A registered document is never reported
+as failed because of a later step: without getInfo's QR base its ``qr_link`` stays empty and
+``qr_link(document_id)`` fills it in. ``problems(receipt)`` is the full check ``fiscalize`` uses.
 """
-
 from __future__ import annotations
 
 import contextlib

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import requests
-from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from ..core.errors import DeviceTimeout, DeviceUnreachable, MalformedAnswer
 from .base import FindMessage, port_lock
@@ -95,7 +95,7 @@ def unreachable_reason(error: BaseException, url: str, connect_timeout: float) -
             f"the TLS (https) handshake with {host} failed: check whether the device "
             "speaks http:// or https:// and that its certificate is trusted"
         )
-    if found(socket.gaierror, NameResolutionError):
+    if found(socket.gaierror):  # urllib3 2 wraps it in NameResolutionError, 1.26 keeps it
         return (
             f"the name {name!r} was not found (DNS): check the address, or use the "
             "device's IP address"
