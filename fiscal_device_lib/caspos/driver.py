@@ -10,6 +10,7 @@ readable answer comes the error is ``OutcomeUnknown``. A registered document is 
 as failed because of a later step: without getInfo's QR base its ``qr_link`` stays empty and
 ``qr_link(document_id)`` fills it in. ``problems(receipt)`` is the full check ``fiscalize`` uses.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -75,7 +76,6 @@ from .wire import (
 
 HEADERS = {"Content-Type": CONTENT_TYPE, "Accept": "application/json"}
 ACCEPT = {"Accept": "application/json"}
-CONNECT_TIMEOUT = 5.0  # a device on the shop's LAN answers a connect at once, or is not there
 ANSWER_SNIPPET = 80  # how much of a non-JSON answer an error message quotes
 
 
@@ -237,10 +237,8 @@ class CasposDriver(FiscalDevice):
         self.username, self.password = username, password
         self.timeout, self.retries = float(timeout), int(retries)
         self.currency = currency
-        connect_timeout = min(self.timeout, CONNECT_TIMEOUT)
-        self.transport = HttpTransport(
-            HttpSettings(url=url, path=path, connect_timeout=connect_timeout)
-        )
+        # one timeout for connect and answer, as the addon's settings give it
+        self.transport = HttpTransport(HttpSettings(url=url, path=path, connect_timeout=None))
         self.endpoint = self.transport.url
         self.logged_in = False
         self.qr_code_url = ""
