@@ -42,6 +42,7 @@ from ..core.errors import (
     MalformedAnswer,
     Outcome,
     OutcomeUnknown,
+    TransportError,
     ValidationError,
 )
 from ..core.interface import Capability, FiscalDevice
@@ -96,6 +97,16 @@ class Answer:
 
 class NotCasposAnswer(MalformedAnswer):
     """The device answered, with something that is not a Caspos JSON answer."""
+
+
+def named(operation: Operation, error: FiscalError) -> FiscalError:
+    """``error`` with the operation it happened to in front (``toLogin: no answer ...``)."""
+    if isinstance(error, NotCasposAnswer):
+        return error  # says its operation already
+    if isinstance(error, TransportError):
+        text = str(error).removesuffix(f" ({error.url})")
+        return type(error)(f"{operation.value}: {text}", error.url)
+    return type(error)(f"{operation.value}: {error}")
 
 
 def readable(name: str) -> str:
@@ -290,9 +301,9 @@ class CasposDriver(FiscalDevice):
                     raise MalformedAnswer(f"HTTP {answer.status} from {self.endpoint}")
                 return self.decode(operation, answer, shown)
             except DeviceUnreachable as error:
-                failure = error
+                failure = named(operation, error)
             except (DeviceTimeout, MalformedAnswer) as error:
-                maybe_sent, failure = True, error
+                maybe_sent, failure = True, named(operation, error)
                 if is_read and isinstance(error, NotCasposAnswer):
                     break  # the device answers garbage: asking again will not help
         assert failure is not None

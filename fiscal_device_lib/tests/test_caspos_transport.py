@@ -41,7 +41,7 @@ def test_a_refused_port_says_so_and_what_to_check():
     port = free_port()
     error = unreachable(f"http://127.0.0.1:{port}")
     assert str(error) == (
-        f"cannot connect: 127.0.0.1:{port} refused the connection: check that the device is on, "
+        f"toLogin: cannot connect: 127.0.0.1:{port} refused the connection: check that the device is on, "
         f"its service is running and the port is right (http://127.0.0.1:{port}/)"
     )
 
@@ -67,6 +67,17 @@ def test_an_address_that_is_no_url():
     transport = HttpTransport(HttpSettings(url="192.168.1.20:5544", path="/"))
     with pytest.raises(DeviceUnreachable, match="not a valid http:// or https:// URL"):
         transport.post(b"{}", timeout=1)
+    transport.close()
+
+
+def test_the_transport_alone_names_address_and_cause():
+    port = free_port()
+    transport = HttpTransport(HttpSettings(url=f"http://127.0.0.1:{port}", path="/jsonrpc"))
+    with pytest.raises(DeviceUnreachable) as caught:
+        transport.post(b"{}", timeout=1)
+    transport.close()
+    assert str(caught.value).startswith(f"cannot connect: 127.0.0.1:{port} refused")
+    assert caught.value.url == f"http://127.0.0.1:{port}/jsonrpc"
 
 
 def test_the_command_line_prints_the_same_words(capsys):
@@ -74,5 +85,5 @@ def test_the_command_line_prints_the_same_words(capsys):
     status = main(["call", "caspos", "--url", f"http://127.0.0.1:{port}", "getInfo"])
     err = capsys.readouterr().err
     assert status == EXIT_TRANSPORT
-    assert err.startswith(f"connection error: cannot connect: 127.0.0.1:{port} refused")
+    assert err.startswith(f"connection error: toLogin: cannot connect: 127.0.0.1:{port} refused")
     assert_readable(err)
