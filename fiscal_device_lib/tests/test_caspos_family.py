@@ -1,11 +1,14 @@
 """``caspos.FAMILY``: the Caspos facts every layer reads, and a package import that stays light."""
 
+import ast
 import subprocess
 import sys
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
+import fiscal_device_lib.caspos as caspos_package
 from fiscal_device_lib.caspos import FAMILY, CasposDriver
 from fiscal_device_lib.core.documents import PaymentKind
 from fiscal_device_lib.core.interface import Capability
@@ -94,3 +97,14 @@ def test_emulator_keeps_its_memory_in_state_dir(tmp_path):
         assert driver.info().model == "SUNMI V1S"
         assert not driver.shift_state().is_open
     assert (tmp_path / "caspos.json").exists()
+
+
+def test_the_command_module_imports_only_cli_support_and_its_own_package():
+    source = (Path(caspos_package.__file__).parent / "cli.py").read_text(encoding="utf-8")
+    relative = {
+        ("." * node.level) + (node.module or "")
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.ImportFrom) and node.level
+    }
+    assert {name for name in relative if name.startswith("..")} == {"..cli_support"}
+    assert "..cli" not in relative
