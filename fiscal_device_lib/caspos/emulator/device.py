@@ -1,7 +1,7 @@
 """The emulated Caspos device's memory and rules: sessions, shifts, numbering, documents, reports.
 
 No sockets here: ``CasposMemory.handle`` takes one decoded request and returns the answer the
-device would give. The HTTP server (``emulator.py``) wraps it. The state is plain dicts of
+device would give. The HTTP server (``server.py``) wraps it. The state is plain dicts of
 Decimals and text so that ``--state FILE`` can keep it across restarts.
 """
 

@@ -1,4 +1,4 @@
-"""Helpers for tests of code that talks to Caspos: a running emulator with a driver on it."""
+"""Samples for tests, benchmarks and demos: a running emulator with a driver on it, a sale."""
 
 from __future__ import annotations
 
