@@ -24,6 +24,8 @@ ITEM_LABELS = {
     "text_after_payment": "text after payment",
     "marking_codes": "marking code",
 }
+# GS1 marking codes separate their fields with GS (U+001D): data for the tax service, not print
+GS1_SEPARATOR = "\x1d"
 BUYER_IDENT_DIGITS = {IdentType.BULSTAT: (9, 13), IdentType.EGN: (10,), IdentType.LNCH: (10,)}
 
 
@@ -47,6 +49,8 @@ def text_fields(document: object, prefix: str = "") -> Iterator[tuple[str, str]]
             item_label = prefix + ITEM_LABELS.get(fld.name, fld.name.replace("_", " "))
             for index, item in enumerate(value, start=1):
                 if isinstance(item, str):
+                    if fld.name == "marking_codes":
+                        item = item.replace(GS1_SEPARATOR, "")
                     yield f"{item_label} {index}", item
                 elif dataclasses.is_dataclass(item):
                     yield from text_fields(item, f"{item_label} {index}: ")

@@ -1,4 +1,4 @@
-"""Helpers for tests of code that talks to Caspos: a running emulator with a driver on it."""
+"""Samples for tests, benchmarks and demos: a running emulator with a driver on it, a sale."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import contextlib
 from collections.abc import Iterator
 from decimal import Decimal
 
-from .driver import CasposDriver
-from .emulator import CasposEmulator
-from .messages import Item, Payments, SaleRequest
+from ..driver import CasposDriver
+from ..messages import Item, Payments, SaleRequest
+from .server import CasposEmulator
 
 
 @contextlib.contextmanager

@@ -9,6 +9,11 @@ Use from Python::
     server.fail_next(2)                          # next 2 requests: HTTP 503, nothing done
     server.drop_after_commit(1)                  # next document is kept, its answer is lost
     server.garbage_next(1)                       # next answer is not JSON
+    server.mangle_after_commit("truncate")       # next document is kept, its answer cut off
+                                                 # ("gzip": a plain body said to be gzip,
+                                                 # "deep": deeply nested JSON, "garbage",
+                                                 # "fields": ids of the wrong shape, "drop")
+    server.fail_operation("getInfo", 3)          # next 3 getInfo: HTTP 503
     server.reject_next(611, "invalid items sum") # next request refused with that code
     server.advance_clock(hours=25)               # the device's clock jumps (24 h shift rule)
     server.clear_faults()
@@ -20,23 +25,30 @@ or ``with emulator() as settings:`` (the ``DeviceFamily.emulator`` hook), and
 
 Over HTTP the same knobs are set by POSTing JSON to ``/__emulator__``: ``{"latency": 0.5,
 "fail_next": 2, "drop_after_commit": 1, "garbage_next": 1, "reject_next": {"code": 611},
-"advance_clock_hours": 25, "clear": true}``; the answer is the knobs now in force.
+"after_commit": ["truncate"], "fail_operation": {"getInfo": 3}, "advance_clock_hours": 25,
+"clear": true}``; the answer is the knobs now in force.
+
+A client that gives up (closes or resets its connection before the answer) is the network's
+ordinary weather, not an emulator failure: it is counted in ``clients_gone``, never printed.
 """
 
 from __future__ import annotations
 
 import contextlib
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from .errors import error_text
-from .memory import CasposMemory
-from .wire import CONTENT_TYPE, DEFAULT_PASSWORD, DEFAULT_USERNAME, encode, loads
+from ...core.jsonwire import encode, loads
+from ..errors import error_text
+from ..wire import CONTENT_TYPE, DEFAULT_PASSWORD, DEFAULT_USERNAME
+from .device import CasposMemory
 
 CONTROL_PATH = "/__emulator__"
 MALFORMED_JSON = 1002  # "json: input is not recognized"
@@ -51,6 +63,13 @@ class Faults:
     drop_after_commit: int = 0
     garbage_next: int = 0
     reject_next: list[list] = field(default_factory=list)  # [code, message] pairs
+    after_commit: list[str] = field(default_factory=list)  # MANGLINGS, one per committed document
+    fail_operation: dict[str, int] = field(default_factory=dict)  # operation -> HTTP 503 count
+
+
+# How the answer of a committed document goes wrong; the document stays registered.
+MANGLINGS = ("drop", "truncate", "gzip", "deep", "garbage", "fields")
+DEEP_NESTING = 100_000  # far beyond any JSON parser's recursion limit
 
 
 @dataclass
@@ -59,6 +78,27 @@ class Reply:
     body: bytes
     content_type: str = CONTENT_TYPE
     drop: bool = False  # close the connection without answering
+    headers: dict[str, str] = field(default_factory=dict)
+    content_length: int | None = None  # announced length, when it is not the body's (truncation)
+
+
+def mangled(how: str, answer: object) -> Reply:
+    """The answer of a committed document, spoilt on its way back the way ``how`` says."""
+    body = encode(answer)
+    if how == "drop":
+        return Reply(200, b"", drop=True)
+    if how == "truncate":
+        return Reply(200, body[: len(body) // 2], content_length=len(body))
+    if how == "gzip":
+        return Reply(200, body, headers={"Content-Encoding": "gzip"})
+    if how == "deep":
+        return Reply(200, b"[" * DEEP_NESTING + b"]" * DEEP_NESTING)
+    if how == "garbage":
+        return Reply(200, b"<html>Caspos Mobile is restarting</html>", "text/html")
+    if how == "fields":  # valid JSON, code 0, but ids of the wrong shape
+        data = {**answer.get("data", {}), "document_number": "N/A", "totalSum": {}}  # type: ignore[attr-defined]
+        return json_reply({**answer, "data": data})  # type: ignore[dict-item]
+    raise ValueError(f"after_commit: {how!r} is not one of {', '.join(MANGLINGS)}")
 
 
 def json_reply(answer: object, status: int = 200) -> Reply:
@@ -89,7 +129,9 @@ class CasposEmulator:
         state_path = Path(state_file) if state_file else None
         self.memory = CasposMemory(username, password, self.now, state_path)
         self.last_request: tuple[dict, bytes] = ({}, b"")
-        self.server: ThreadingHTTPServer | None = None
+        self.server: EmulatorHttpServer | None = None
+        self.clients_gone = 0  # connections a client closed or reset before its answer
+        self.connections_closed = 0
         self.thread: threading.Thread | None = None
 
     def now(self) -> datetime:
@@ -115,9 +157,8 @@ class CasposEmulator:
     # -- life cycle -----------------------------------------------------------------------------
 
     def bind(self) -> CasposEmulator:
-        self.server = ThreadingHTTPServer((self.host, self.port), CasposHandler)
-        self.server.daemon_threads = True
-        self.server.emulator = self  # type: ignore[attr-defined]
+        self.server = EmulatorHttpServer((self.host, self.port), CasposHandler)
+        self.server.emulator = self
         self.port = self.server.server_address[1]
         CasposEmulator._running[self.url] = self
         return self
@@ -167,6 +208,17 @@ class CasposEmulator:
     def garbage_next(self, count: int = 1) -> None:
         self.faults.garbage_next = count
 
+    def mangle_after_commit(self, how: str, count: int = 1) -> None:
+        """The next ``count`` committed documents are kept; their answers go wrong as ``how``
+        (one of ``MANGLINGS``) says."""
+        if how not in MANGLINGS:
+            raise ValueError(f"after_commit: {how!r} is not one of {', '.join(MANGLINGS)}")
+        self.faults.after_commit += [how] * count
+
+    def fail_operation(self, operation: str, count: int = 1) -> None:
+        """The next ``count`` requests of ``operation`` are answered HTTP 503, nothing done."""
+        self.faults.fail_operation[operation] = count
+
     def reject_next(self, code: int, message: str = "") -> None:
         self.faults.reject_next.append([code, message or error_text(code)])
 
@@ -188,9 +240,15 @@ class CasposEmulator:
         if "reject_next" in orders:
             reject = orders["reject_next"]
             self.reject_next(int(reject["code"]), str(reject.get("message", "")))
+        for how in orders.get("after_commit", []):
+            self.mangle_after_commit(str(how))
+        for operation, count in dict(orders.get("fail_operation", {})).items():
+            self.fail_operation(str(operation), int(count))
         if "advance_clock_hours" in orders:
             self.advance_clock(hours=float(orders["advance_clock_hours"]))
-        return {"faults": asdict(self.faults), "clock": self.now().isoformat()}
+        faults = asdict(self.faults)
+        faults["latency"] = Decimal(repr(self.faults.latency))  # the JSON writer takes no float
+        return {"faults": faults, "clock": self.now().isoformat()}
 
     # -- answering ------------------------------------------------------------------------------
 
@@ -219,16 +277,39 @@ class CasposEmulator:
             code, message = faults.reject_next.pop(0)
             return json_reply({"code": str(code), "message": message})
         try:
-            request = loads(body.decode("utf-8"))
+            request = loads(body)
         except ValueError as error:
             return json_reply(
                 {"code": str(MALFORMED_JSON), "message": f"{error_text(1002)}: {error}"}
             )
+        operation = request.get("operation") if isinstance(request, dict) else None
+        if faults.fail_operation.get(str(operation), 0) > 0:
+            faults.fail_operation[str(operation)] -= 1
+            return Reply(503, b"Service Unavailable", "text/plain")
         answer, committed = self.memory.handle(request)
         if committed and faults.drop_after_commit > 0:
             faults.drop_after_commit -= 1
             return Reply(200, b"", drop=True)
+        if committed and faults.after_commit:
+            return mangled(faults.after_commit.pop(0), answer)
         return json_reply(answer)
+
+
+class EmulatorHttpServer(ThreadingHTTPServer):
+    """The emulator's HTTP server: quiet when a client gives up on an answer."""
+
+    daemon_threads = True
+    emulator: CasposEmulator
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):  # broken pipe, reset, aborted
+            self.emulator.clients_gone += 1
+            return
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
+
+    def shutdown_request(self, request: object) -> None:
+        super().shutdown_request(request)  # type: ignore[arg-type]
+        self.emulator.connections_closed += 1
 
 
 class CasposHandler(BaseHTTPRequestHandler):
@@ -247,9 +328,14 @@ class CasposHandler(BaseHTTPRequestHandler):
             return
         self.send_response(reply.status)
         self.send_header("Content-Type", reply.content_type)
-        self.send_header("Content-Length", str(len(reply.body)))
+        for name, value in reply.headers.items():
+            self.send_header(name, value)
+        length = len(reply.body) if reply.content_length is None else reply.content_length
+        self.send_header("Content-Length", str(length))
         self.end_headers()
         self.wfile.write(reply.body)
+        if length != len(reply.body):
+            self.close_connection = True  # the rest of the announced body never comes
 
     def log_message(self, format: str, *args: object) -> None:
         if self.server.emulator.verbose:  # type: ignore[attr-defined]

@@ -1,7 +1,7 @@
 """The emulated Caspos device's memory and rules: sessions, shifts, numbering, documents, reports.
 
 No sockets here: ``CasposMemory.handle`` takes one decoded request and returns the answer the
-device would give. The HTTP server (``emulator.py``) wraps it. The state is plain dicts of
+device would give. The HTTP server (``server.py``) wraps it. The state is plain dicts of
 Decimals and text so that ``--state FILE`` can keep it across restarts.
 """
 
@@ -9,25 +9,29 @@ from __future__ import annotations
 
 import json
 import secrets
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from ..core.money import ZERO, line_gross, round_money
-from .errors import REPEATED_UUID, error_text
-from .wire import (
+from ...core.money import ZERO, line_gross, round_money
+from ..errors import REPEATED_UUID, error_text
+from ..wire import (
     CURRENCY,
     DOCUMENT_ID_LENGTH,
     DOCUMENT_OPERATIONS,
+    MAX_AMOUNT,
     MAX_BONUS_CARD_LENGTH,
     MAX_CASHIER_LENGTH,
     MAX_CONTRACT_LENGTH,
     MAX_ITEM_CODE_LENGTH,
     MAX_ITEM_NAME_LENGTH,
+    MAX_ITEMS,
     MAX_MARKING_CODE_LENGTH,
     MAX_PAYER_LENGTH,
+    MAX_QUANTITY,
     QR_CODE_URL,
     RRN_LENGTH,
     SHIFT_HOURS,
@@ -48,6 +52,7 @@ FIRST_DOCUMENT_NUMBER = 10000  # a used device, like the spec's examples
 RECEIPT_GROUPS = ("sale", "moneyBack", "rollback", "prepay", "creditpay", "correction")
 SPLIT = ("cash", "cashless", "bonus", "credit", "prepayment")
 SUCCESS = "Success operation"
+JSON_OVERFLOW = 1010  # "json: type: overflow"
 
 
 class DeviceError(Exception):
@@ -149,13 +154,18 @@ def parse_items(data: dict) -> list[ParsedItem]:
     items = data.get("items")
     if not isinstance(items, list) or not items:
         raise DeviceError(610)
+    if len(items) > MAX_ITEMS:
+        raise DeviceError(620)
     return [parse_item(item) for item in items]
 
 
 def parse_item(item: object) -> ParsedItem:
     if not isinstance(item, dict):
         raise DeviceError(304, "an item must be an object")
-    check_length(text(item, "name").strip(), MAX_ITEM_NAME_LENGTH, 635, shortest=1)
+    name = text(item, "name")
+    check_length(name.strip(), MAX_ITEM_NAME_LENGTH, 635, shortest=1)
+    if any(unicodedata.category(character) in ("Cc", "Cs") for character in name):
+        raise DeviceError(1206)
     check_length(text(item, "code"), MAX_ITEM_CODE_LENGTH, 609)
     whole(item, "codeType", 612, set(CodeType))
     whole(item, "quantityType", 304, set(QuantityType))
@@ -169,6 +179,8 @@ def parse_item(item: object) -> ParsedItem:
     discount = number(item, "discountAmount")
     if quantity <= 0 or price < 0 or discount < 0:
         raise DeviceError(614)
+    if quantity > MAX_QUANTITY or price > MAX_AMOUNT or discount > MAX_AMOUNT:
+        raise DeviceError(614, "beyond the device's bounds")
     expected = line_gross(quantity, price) - round_money(discount)
     total = round_money(number(item, "sum", expected))
     # a given sum re-prices the line; it may differ from qty × price only by the price's rounding
@@ -280,6 +292,9 @@ class CasposMemory:
         """The answer to ``request`` and whether it committed a new document."""
         try:
             return self._dispatch(request)
+        except ArithmeticError:  # a number past what the device computes with
+            error = DeviceError(JSON_OVERFLOW)
+            return {"code": str(error.code), "message": error.message}, False
         except DeviceError as error:
             return {"code": str(error.code), "message": error.message}, False
 
