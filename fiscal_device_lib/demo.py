@@ -146,7 +146,7 @@ def vat_classes_used(device_family: DeviceFamily) -> str:
         ("reduced", device_family.demo.vat_reduced),
     ):
         # TRANSITION: a family in the old shape has no vat_classes; it shows the code alone
-        vat = device_family.vat_class(code) if hasattr(device_family, "vat_class") else None
+        vat = device_family.vat_class(code)
         if vat is None:
             shown.append(f"{code} ({role})")
         elif vat.rate is None:

@@ -8,15 +8,15 @@ module (the registry points down at the packages, never the other way).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 
-from .core import family as core_family
-from .core.family import DemoProfile  # alias kept until both device packages import core's
-from .core.interface import FiscalDevice
+from .caspos import FAMILY as CASPOS
+from .core.family import DemoProfile, DeviceFamily
+from .mypos_n5 import FAMILY as N5
 
 __all__ = ["DemoProfile", "DeviceFamily", "UnknownFamily", "families", "family", "names"]
+
+REGISTERED: tuple[DeviceFamily, ...] = (CASPOS, N5)
 
 
 class UnknownFamily(KeyError, ValueError):
@@ -26,49 +26,19 @@ class UnknownFamily(KeyError, ValueError):
         return str(self.args[0])
 
 
-def _registered() -> tuple[core_family.DeviceFamily, ...]:
-    # TRANSITION: imported on first use while a device package still imports this module for
-    # the old ``DeviceFamily`` below; once both build FAMILY from ``core.family``, these become
-    # top-level imports (no cycle is left to break).
-    from .caspos import FAMILY as caspos
-    from .mypos_n5 import FAMILY as n5
-
-    return (caspos, n5)
-
-
-def families() -> Iterator[core_family.DeviceFamily]:
+def families() -> Iterator[DeviceFamily]:
     """Every registered family, in the order the command line and the demo show them."""
-    return iter(_registered())
+    return iter(REGISTERED)
 
 
 def names() -> list[str]:
-    return [registered.name for registered in _registered()]
+    return [registered.name for registered in REGISTERED]
 
 
-def family(name: str) -> core_family.DeviceFamily:
+def family(name: str) -> DeviceFamily:
     """The family called ``name``; ``UnknownFamily`` (a KeyError and a ValueError) lists the
     known names otherwise."""
-    for candidate in _registered():
+    for candidate in REGISTERED:
         if candidate.name == name:
             return candidate
     raise UnknownFamily(f"no device family {name!r}; known devices: {', '.join(names())}")
-
-
-# -- TRANSITION ADAPTER -------------------------------------------------------------------------
-# The device packages on this branch still build FAMILY in the old shape below (command-line
-# parsers as fields), imported from here. The device helpers rebuild FAMILY with
-# ``core.family.DeviceFamily`` and import nothing from this module; when both have landed, delete
-# this class and the lazy import in ``_registered`` becomes two top-level imports.
-
-
-@dataclass(frozen=True)
-class DeviceFamily:
-    name: str
-    title: str
-    connect: Callable[..., FiscalDevice]
-    emulator: Callable[..., AbstractContextManager[dict]]
-    demo: DemoProfile
-    add_emulate_parser: Callable[..., None]
-    add_call_parser: Callable[..., None]
-    add_receipt_parser: Callable[..., None]
-    notes: list[str] = field(default_factory=list)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from ..cli_support import (
     EXIT_CODES_HELP,
@@ -19,7 +20,9 @@ from ..cli_support import (
 )
 from ..core.errors import ValidationError
 from .driver import METHODS, N5Driver, connect
-from .emulator.server import N5Emulator
+
+if TYPE_CHECKING:
+    from .emulator.server import N5Emulator
 
 
 def _address(text: str) -> tuple[str, int]:
@@ -71,6 +74,9 @@ def apply_fault_knobs(emulator: N5Emulator, args: argparse.Namespace) -> None:
 def emulate_command(args: argparse.Namespace) -> int:
     stop = stop_on_signals()
     paper = open(args.paper, "a", encoding="utf-8") if args.paper else sys.stdout  # noqa: SIM115
+    # the emulator (and its POSIX-only pty host) loads only for the emulate command
+    from .emulator.server import N5Emulator
+
     emulator = N5Emulator(state_path=args.state, paper=paper, link=args.link)
     apply_fault_knobs(emulator, args)
     try:

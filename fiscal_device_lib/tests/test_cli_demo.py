@@ -112,14 +112,9 @@ def test_demo_with_an_unknown_device_fails_with_the_known_ones(capsys):
 
 
 def test_demo_shows_its_vat_classes_from_the_family():
-    from fiscal_device_lib.families import family
-
     out = io.StringIO()
     run_demo(["n5"], out)
-    # TRANSITION: the old family shape has no VAT classes, so no rates to show
-    with_rates = hasattr(family("n5"), "vat_classes")
-    expected = "B 20 % (standard), D 9 % (reduced)" if with_rates else "B (standard), D (reduced)"
-    assert f"VAT classes used: {expected}" in out.getvalue()
+    assert "VAT classes used: B 20 % (standard), D 9 % (reduced)" in out.getvalue()
 
 
 def test_demo_profile_is_still_importable_from_the_registry():

@@ -6,17 +6,11 @@ POSIX-only (issue 12, point 6).
 - ``families`` is the registry: device packages never import it, so there is no cycle;
 - every module but the emulators imports with ``termios``, ``fcntl``, ``pty`` and ``tty`` blocked,
   as on Windows.
-
-TRANSITION: while a device package on this branch still has its old ``FAMILY`` (parsers as
-fields, emulator beside the driver), the checks that need the device helpers' work are expected
-failures (``pytest.xfail``) for that package only; with the new packages they must pass.
 """
 
 from __future__ import annotations
 
 import ast
-import dataclasses
-import importlib
 import json
 import pkgutil
 import subprocess
@@ -39,18 +33,6 @@ def in_fresh_interpreter(code: str) -> str:
     return done.stdout
 
 
-def old_shape(package: str) -> bool:
-    """True while ``package`` still builds FAMILY with command-line parsers as fields."""
-    family = importlib.import_module(package).FAMILY
-    return "add_emulate_parser" in {f.name for f in dataclasses.fields(family)}
-
-
-def waiting_for_device_helpers(*packages: str) -> None:
-    old = [package for package in packages if old_shape(package)]
-    if old:
-        pytest.xfail(f"{', '.join(old)}: FAMILY still in the old shape (device helpers' work)")
-
-
 @pytest.mark.parametrize("package", DEVICE_PACKAGES)
 def test_a_device_package_loads_no_command_line(package):
     loaded = json.loads(
@@ -60,8 +42,6 @@ def test_a_device_package_loads_no_command_line(package):
             "if m == 'argparse' or m.endswith('.cli') or m.endswith('cli_support'))))"
         )
     )
-    if loaded:
-        waiting_for_device_helpers(package)
     assert loaded == []
 
 
@@ -103,8 +83,6 @@ def test_no_device_package_imports_the_registry():
         for path in sorted((LIBRARY / package.rsplit(".", 1)[1]).rglob("*.py"))
         if "fiscal_device_lib.families" in imports_of(path)
     ]
-    if importers:
-        waiting_for_device_helpers(*DEVICE_PACKAGES)
     assert importers == []
 
 
@@ -126,8 +104,6 @@ def test_no_device_command_module_imports_the_top_level_command_line():
         if any(m == "fiscal_device_lib.cli" or m.startswith("fiscal_device_lib.cli.")
                for m in imports_of(path))
     ]  # fmt: skip
-    if importers:
-        waiting_for_device_helpers(*DEVICE_PACKAGES)
     assert importers == []
 
 
@@ -197,18 +173,6 @@ def blocked_import_failures() -> dict:
     return json.loads(done.stdout)
 
 
-# the command line hosts the emulators' commands: it is portable once each device's ``cli``
-# imports its emulator only when ``emulate`` runs (device helpers' modules)
-COMMAND_LINE = {"fiscal_device_lib.cli"}
-
-
 @pytest.mark.parametrize("module", shipped_modules())
 def test_imports_without_posix_only_modules(module):
-    failure = blocked_import_failures().get(module)
-    if failure and module.startswith(DEVICE_PACKAGES):
-        waiting_for_device_helpers(*[p for p in DEVICE_PACKAGES if module.startswith(p)])
-    if failure and (module in COMMAND_LINE or module.endswith(".cli")):
-        pytest.xfail(f"{failure} (a device cli imports its emulator at the top)")
-    if failure and any(old_shape(package) for package in DEVICE_PACKAGES):
-        waiting_for_device_helpers(*DEVICE_PACKAGES)
-    assert failure is None
+    assert blocked_import_failures().get(module) is None
