@@ -35,6 +35,7 @@ from ..fiscal_device_lib.core import (
 )
 from ..fiscal_device_lib.families import family as device_family
 from ..fiscal_device_lib.mypos_n5 import N5Emulator
+from .fiscal_journal_result import JournalResult
 
 _logger = logging.getLogger(__name__)
 
@@ -336,13 +337,11 @@ class FiscalDevice(models.Model):
 
     def action_x_report(self):
         self.ensure_one()
-        document = self._run_report(DocumentKind.X_REPORT)
-        return document._action_open()
+        return self._run_report(DocumentKind.X_REPORT).action_open()
 
     def action_z_report(self):
         self.ensure_one()
-        document = self._run_report(DocumentKind.Z_REPORT)
-        return document._action_open()
+        return self._run_report(DocumentKind.Z_REPORT).action_open()
 
     def action_cash_in(self):
         return self._action_cash_move("in")
@@ -524,8 +523,12 @@ class FiscalDevice(models.Model):
         except FiscalError as error:
             raise self._fiscal_user_error(error) from error
 
-    def _fiscal_user_error(self, error, document=None):
-        """The one place where a device exception becomes a message for the user."""
+    def _fiscal_user_error(self, error, result=None):
+        """The one place where a device exception becomes a message for the user.
+
+        ``result`` is the ``JournalResult`` of the journaled document, if any: its next step is
+        added to the message and it rides on the error as ``journal_result``.
+        """
         device = self.display_name
         if isinstance(error, UserError):
             return error
@@ -553,7 +556,7 @@ class FiscalDevice(models.Model):
                 error=error,
             )
         elif isinstance(error, OutcomeUnknown) or (
-            isinstance(error, DeviceTimeout) and document is not None
+            isinstance(error, DeviceTimeout) and result is not None
         ):
             message = _(
                 "Fiscal device %(device)s did not answer (%(error)s); it may or may not have "
@@ -575,9 +578,11 @@ class FiscalDevice(models.Model):
             )
         else:
             message = _("Fiscal device %(device)s: %(error)s", device=device, error=error)
-        if document is not None:
-            message += "\n" + document._next_step_text()
-        return UserError(message)
+        if result is not None and result.next_step:
+            message += "\n" + result.next_step
+        user_error = UserError(message)
+        user_error.journal_result = result
+        return user_error
 
     def _notify(self, title, message):
         return {
@@ -666,7 +671,7 @@ class FiscalDevice(models.Model):
         fiscal.document (state ``sending``, uuid, request) is committed before the device is
         called. A done document of the same ``source`` and ``kind`` is returned as it is; a
         pending one is resent with its uuid where the device deduplicates, or must be resolved.
-        Returns the fiscal.document.
+        Returns the document's ``JournalResult``, read inside the journal transaction.
         """
         self.ensure_one()
         Document = self.env["fiscal.document"]
@@ -674,7 +679,7 @@ class FiscalDevice(models.Model):
             if resume is None and source:
                 resume = Document._pending_for(self, source, Document._kind_group(kind))
             if resume and resume["state"] == "done":
-                return Document.browse(resume["id"])
+                return self._journal_read(resume["id"])
             if resume:
                 document_id = resume["id"]
                 payload = self._resume_payload(driver, resume)
@@ -693,16 +698,16 @@ class FiscalDevice(models.Model):
                 else:
                     result = driver.cash_in_out(payload)
             except FiscalError as error:
-                document = self._journal_failure(document_id, error, driver)
-                raise self._fiscal_user_error(error, document) from error
+                failure = self._journal_failure(document_id, error, driver)
+                raise self._fiscal_user_error(error, failure) from error
             except Exception as error:
                 # a bug between sending and answer: the device may have printed
                 self._journal_failure(document_id, OutcomeUnknown(str(error)), driver)
                 raise
-            self._journal_result(document_id, result)
+            done = self._journal_result(document_id, result)
             if isinstance(payload, Receipt) and driver.supports(Capability.OPEN_SHIFT):
                 self.sudo().shift_open = True
-        return Document.browse(document_id)
+        return done
 
     def _validate(self, payload):
         if isinstance(payload, Receipt):
@@ -761,10 +766,17 @@ class FiscalDevice(models.Model):
 
     def _journal_result(self, document_id, result):
         with self._journal() as env:
-            env["fiscal.document"].browse(document_id)._write_result(result)
+            document = env["fiscal.document"].browse(document_id)
+            document._write_result(result)
+            return JournalResult.from_document(document)
+
+    def _journal_read(self, document_id):
+        """The ``JournalResult`` of a committed document, read on the journal's cursor."""
+        with self._journal() as env:
+            return JournalResult.from_document(env["fiscal.document"].browse(document_id))
 
     def _journal_failure(self, document_id, error, driver):
-        """Record why a sent document is not done; returns it (for the next-step text)."""
+        """Record why a sent document is not done; returns its ``JournalResult``."""
         nothing_registered = (
             isinstance(error, DeviceRejected) and not error.resumable
         ) or isinstance(error, DeviceUnreachable | UnsupportedOperation | ValidationError)
@@ -784,8 +796,7 @@ class FiscalDevice(models.Model):
         with self._journal() as env:
             document = env["fiscal.document"].browse(document_id)
             document.write(values)
-            next_step = document._next_step_text()
-        return _NextStep(next_step)
+            return JournalResult.from_document(document)
 
     def _run_report(self, kind, **options):
         """X or Z report, journaled like a document (a Z report closes the shift); ``options``
@@ -802,23 +813,23 @@ class FiscalDevice(models.Model):
                 return driver.z_report(operator, uuid=report_uuid, **options)
             return driver.x_report(operator, **options)
 
-        document = self._run_service(kind.value, request, report, uuid=report_uuid)
+        done = self._run_service(kind.value, request, report, uuid=report_uuid)
         if kind == DocumentKind.Z_REPORT:
             self.sudo().write(
                 {
                     "shift_open": False,
                     "shift_opened_at": False,
                     "last_z_report_at": fields.Datetime.now(),
-                    "last_z_report_number": document.report_number,
+                    "last_z_report_number": done.report_number,
                 }
             )
-        return document
+        return done
 
     def _run_service(self, kind, request, operation, uuid=None):
         """Journal then run ``operation(driver)``, an operation that registers no sale (a
         report, a reading, a setting), as a fiscal document of ``kind``. ``operation`` returns
-        a ``ReportResult`` or a ``ServiceResult``. Returns the fiscal.document; a device error
-        becomes a UserError once the journal has recorded it."""
+        a ``ReportResult`` or a ``ServiceResult``. Returns the document's ``JournalResult``; a
+        device error becomes a UserError once the journal has recorded it."""
         self.ensure_one()
         service_uuid = uuid or str(uuid_lib.uuid4())
         with self._driver() as driver:
@@ -843,22 +854,12 @@ class FiscalDevice(models.Model):
             try:
                 result = operation(driver)
             except FiscalError as error:
-                document = self._journal_failure(document_id, error, driver)
-                raise self._fiscal_user_error(error, document) from error
+                failure = self._journal_failure(document_id, error, driver)
+                raise self._fiscal_user_error(error, failure) from error
             with self._journal() as env:
                 document = env["fiscal.document"].browse(document_id)
                 if isinstance(result, ReportResult):
                     document._write_report(result)
                 else:
                     document._write_service_result(result)
-        return self.env["fiscal.document"].browse(document_id)
-
-
-class _NextStep:
-    """What the user should do after a failure, detached from the journal's closed cursor."""
-
-    def __init__(self, text):
-        self.text = text
-
-    def _next_step_text(self):
-        return self.text
+                return JournalResult.from_document(document)

@@ -94,12 +94,13 @@ class FiscalDevice(models.Model):
         return outcomes
 
     def _close_shift_if_due(self, now):
-        """Print the Z report when the shift is due to close; returns it (or an empty record)."""
+        """Print the Z report when the shift is due to close; returns its ``JournalResult``
+        (None when not due)."""
         self.ensure_one()
         with self._driver() as driver:
             is_open, opened_at = self._shift_now(driver)
         if not self._shift_close_due(is_open, opened_at, now):
-            return self.env["fiscal.document"]
+            return None
         return self._run_report(DocumentKind.Z_REPORT)
 
     def _shift_now(self, driver):
@@ -217,12 +218,12 @@ def _close_shift_in_own_transaction(cron_env, context, device_id, now):
             env = api.Environment(cr, cron_env.uid, context, su=cron_env.su)
             device = env["fiscal.device"].browse(device_id)
             try:
-                document = device._close_shift_if_due(now)
+                done = device._close_shift_if_due(now)
             except UserError as error:
                 # nothing to undo: a device error leaves this transaction usable
                 _logger.warning("Scheduled shift close of %s failed: %s", device_id, error)
                 return "failed", str(error)
-            return ("closed", document.id) if document else ("not_due", False)
+            return ("closed", done.document_id) if done else ("not_due", False)
     except Exception as error:
         _logger.exception("Scheduled shift close of fiscal device %s failed", device_id)
         return "failed", str(error)

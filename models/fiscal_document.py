@@ -5,6 +5,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..fiscal_device_lib.core import DocumentKind, to_jsonable
+from .fiscal_journal_result import JournalResult
 
 DOCUMENT_KINDS = [
     (DocumentKind.SALE.value, "Sale"),
@@ -181,10 +182,10 @@ class FiscalDocument(models.Model):
                 )
             )
         source = self._source_record()
-        document = self.device_id._run_on_device(
+        done = self.device_id._run_on_device(
             self.kind, source, build=None, parent=self.parent_id, resume=self._pending_values()
         )
-        return document._action_open()
+        return done.action_open()
 
     def action_print_again(self):
         """Finish printing an N5 document the device registered but could not print (paper out,
@@ -272,6 +273,22 @@ class FiscalDocument(models.Model):
                 limit=1,
             )
             return found._pending_values() if found else None
+
+    @api.model
+    def _journal_result_for(self, source, kinds):
+        """The ``JournalResult`` of ``source``'s document of ``kinds`` (a live one first, else
+        the latest), read on the journal's cursor; None without any."""
+        with self.env["fiscal.device"]._journal() as env:
+            documents = env["fiscal.document"].search(
+                [
+                    ("res_model", "=", source._name),
+                    ("res_id", "=", source.id),
+                    ("kind", "in", list(kinds)),
+                ],
+                order="id desc",
+            )
+            document = documents.filtered(lambda d: d.state in LIVE_STATES)[:1] or documents[:1]
+            return JournalResult.from_document(document) if document else None
 
     def _pending_values(self):
         self.ensure_one()

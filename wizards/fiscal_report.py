@@ -110,8 +110,12 @@ class FiscalReportWizard(models.TransientModel):
     # Cash in / out
     currency_id = fields.Many2one("res.currency", compute="_compute_currency_id")
     amount = fields.Monetary()
-    # Result
-    document_id = fields.Many2one("fiscal.document", string="Fiscal document", readonly=True)
+    # Result: the journal commits the document after this wizard's snapshot began, so the wizard
+    # keeps its id (a plain integer) and the values to show, never a record it cannot see yet
+    document_ref = fields.Integer(string="Fiscal document id", readonly=True)
+    document_id = fields.Many2one(
+        "fiscal.document", string="Fiscal document", compute="_compute_document_id"
+    )
     summary = fields.Char(readonly=True)
     total_line_ids = fields.One2many(
         "fiscal.report.wizard.line",
@@ -134,6 +138,11 @@ class FiscalReportWizard(models.TransientModel):
             device = wizard.device_id
             wizard.currency_id = device.currency_id or device.company_id.currency_id
 
+    @api.depends("document_ref")
+    def _compute_document_id(self):
+        for wizard in self:
+            wizard.document_id = wizard.document_ref or False
+
     def action_run(self):
         self.ensure_one()
         device = self.device_id
@@ -150,8 +159,8 @@ class FiscalReportWizard(models.TransientModel):
                     ),
                 )
             )
-        document = getattr(self, f"_run_{self.report_type}")(device)
-        self._show(document)
+        done = getattr(self, f"_run_{self.report_type}")(device)
+        self._show(done)
         return {
             "type": "ir.actions.act_window",
             "res_model": self._name,
@@ -163,7 +172,7 @@ class FiscalReportWizard(models.TransientModel):
 
     def action_open_document(self):
         self.ensure_one()
-        return self.document_id._action_open()
+        return self.env["fiscal.document"].browse(self.document_ref)._action_open()
 
     # ------------------------------------------------------------------
     # Operations, each journaled as a fiscal document
@@ -306,12 +315,11 @@ class FiscalReportWizard(models.TransientModel):
         return self._cash_move(device, "out")
 
     def _cash_move(self, device, direction):
-        action = (
+        return (
             self.env["fiscal.cash.move"]
             .create({"device_id": device.id, "direction": direction, "amount": self.amount})
-            .action_confirm()
+            ._confirm()
         )
-        return self.env["fiscal.document"].browse(action["res_id"])
 
     def _run_duplicate(self, device):
         return self._print_on(
@@ -386,34 +394,41 @@ class FiscalReportWizard(models.TransientModel):
             )
         return str(self.number_from), str(self.number_to)
 
-    def _show(self, document):
-        """Put the fiscal document's totals and listed documents on the wizard."""
+    def _show(self, done):
+        """Put the fiscal document's totals and listed documents on the wizard, read on the
+        journal's cursor (``done`` is its ``JournalResult``)."""
+        with self.device_id._journal() as env:
+            document = env["fiscal.document"].browse(done.document_id)
+            rows = json.loads(document.totals_json or "{}").get("rows", [])
+            totals = [
+                (total.group, total.name, total.value_display, total.value)
+                for total in document.total_ids
+            ]
+        seconds = next(
+            (value for _g, name, _d, value in totals if name == "seconds to block"), None
+        )
         self.total_line_ids.unlink()
         self.document_line_ids.unlink()
-        totals = json.loads(document.totals_json or "{}")
-        seconds = next((t.value for t in document.total_ids if t.name == "seconds to block"), None)
         self.write(
             {
                 "state": "done",
-                "document_id": document.id,
-                "summary": document.summary or document.name,
+                "document_ref": done.document_id,
+                "summary": done.summary or done.name,
                 "total_line_ids": [
                     (
                         0,
                         0,
                         {
                             "line_type": "total",
-                            "group": total.group,
-                            "name": total.name,
-                            "value_display": total.value_display,
+                            "group": group,
+                            "name": name,
+                            "value_display": value_display,
                         },
                     )
-                    for total in document.total_ids
-                    if total.name != "seconds to block"
+                    for group, name, value_display, _value in totals
+                    if name != "seconds to block"
                 ],
-                "document_line_ids": [
-                    (0, 0, {"line_type": "document", **row}) for row in totals.get("rows", [])
-                ],
+                "document_line_ids": [(0, 0, {"line_type": "document", **row}) for row in rows],
                 "time_to_block_display": seconds is not None
                 and duration_text(timedelta(seconds=seconds)),
                 "time_to_block_warning": seconds is not None
