@@ -1,0 +1,250 @@
+"""How ``fiscal.device`` reaches its device: connection settings, the built-in emulators, the
+device row lock, and the one place where a device error becomes a message for the user.
+
+Contract: ``_driver()`` locks the device row for the transaction (waiting at most
+``lock_timeout``) and yields a connected ``FiscalDevice`` driver; ``_fiscal_user_error`` reads the
+error's ``outcome`` (core) to say whether anything may have been registered.
+"""
+
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import psycopg2.errors
+from odoo import _, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL, config
+
+from ..fiscal_device_lib.caspos import CasposEmulator
+from ..fiscal_device_lib.core import (
+    DeviceRejected,
+    DeviceUnreachable,
+    FiscalError,
+    UnsupportedOperation,
+    ValidationError,
+)
+from ..fiscal_device_lib.core.errors import Outcome
+from ..fiscal_device_lib.families import family as device_family
+from ..fiscal_device_lib.mypos_n5 import N5Emulator
+from .fiscal_device import FAMILY_OF_KIND
+
+EMULATOR_LAST_INVOICE = "9999999999"
+# Seconds between two attempts at the device row lock.
+LOCK_POLL_INTERVAL = 0.2
+
+# Built-in emulators started by this server process, by (database, device id): they must outlive
+# one request, so they live here and not on a record.
+_EMULATORS = {}
+_EMULATORS_LOCK = threading.Lock()
+
+
+class RunningEmulator:
+    """A built-in emulator started in-process for one device record.
+
+    ``emulator`` is the family's emulator object (its fault knobs), ``settings`` what
+    ``connect`` takes to reach it.
+    """
+
+    def __init__(self, family_name, state_dir):
+        state_dir = Path(state_dir)
+        state_dir.mkdir(parents=True, exist_ok=True)
+        if family_name == "caspos":
+            self.emulator = CasposEmulator(port=0, state_file=state_dir / "caspos.json").start()
+            self.settings = self.emulator.settings()
+        else:
+            self.emulator = N5Emulator(state_path=state_dir / "n5.json")
+            if not self.emulator.device.state.invoice_last:
+                # a fresh emulator has no invoice numbers: give it a range so invoices work
+                self.emulator.device.set_invoice_range(
+                    {"firstInv": "1", "lastInv": EMULATOR_LAST_INVOICE}
+                )
+            self.settings = {"port": self.emulator.start()}
+
+    def stop(self):
+        self.emulator.stop()
+
+
+def running_emulator(key, family_name, state_dir):
+    with _EMULATORS_LOCK:
+        emulator = _EMULATORS.get(key)
+        if emulator is None:
+            emulator = _EMULATORS[key] = RunningEmulator(family_name, state_dir)
+        return emulator
+
+
+def stop_emulator(key):
+    with _EMULATORS_LOCK:
+        emulator = _EMULATORS.pop(key, None)
+    if emulator is not None:
+        emulator.stop()
+
+
+class FiscalDevice(models.Model):
+    _inherit = "fiscal.device"
+
+    def _family(self):
+        return device_family(FAMILY_OF_KIND[self.kind])
+
+    def _emulator_key(self):
+        return (self.env.cr.dbname, self.id)
+
+    def _emulator(self):
+        """The running built-in emulator of this device (started on first use)."""
+        self.ensure_one()
+        if not self.is_emulator:
+            raise UserError(
+                _("Fiscal device %(device)s is not an emulator.", device=self.display_name)
+            )
+        return running_emulator(self._emulator_key(), self.family, self._emulator_state_dir())
+
+    def _emulator_state_dir(self):
+        # the database uuid keeps a re-created database of the same name off an old state
+        database_uuid = self.env["ir.config_parameter"].sudo().get_param("database.uuid")
+        filestore = config.filestore(self.env.cr.dbname)
+        return Path(filestore, "fiscal_device_emulators", database_uuid, f"{self.kind}-{self.id}")
+
+    def _stop_emulators(self):
+        for device in self:
+            if device.id:
+                stop_emulator(device._emulator_key())
+
+    def _connection_settings(self):
+        self.ensure_one()
+        device = self.sudo()
+        if device.is_emulator:
+            settings = dict(device._emulator().settings)
+        elif device.family == "caspos":
+            settings = {
+                "url": device.url,
+                "path": device.path or "/",
+                "username": device.username or "",
+                "password": device.password or "",
+            }
+        else:
+            settings = {"baudrate": device.baudrate}
+            if device.port:
+                settings["port"] = device.port
+            else:
+                settings["url"] = device.url
+        if not (settings.get("url") or settings.get("port")):
+            raise UserError(
+                _(
+                    "Fiscal device %(device)s has no URL or serial port: set it on the device.",
+                    device=device.display_name,
+                )
+            )
+        if device.timeout:
+            settings["timeout"] = device.timeout
+        if device.family == "caspos":
+            settings["retries"] = max(device.retries, 0)
+            if device.currency_id:
+                settings["currency"] = device.currency_id.name
+        else:
+            settings["busy_retries"] = max(device.busy_retries, 0)
+        return settings
+
+    def _lock(self):
+        """Take the device row lock for this transaction, waiting at most ``lock_timeout``."""
+        self.ensure_one()
+        deadline = time.monotonic() + max(self.lock_timeout, 0.0)
+        query = SQL("SELECT id FROM fiscal_device WHERE id = %s FOR NO KEY UPDATE NOWAIT", self.id)
+        while True:
+            try:
+                with self.env.cr.savepoint(flush=False):
+                    self.env.cr.execute(query, log_exceptions=False)
+                return
+            except psycopg2.errors.LockNotAvailable:
+                if time.monotonic() >= deadline:
+                    seconds = format(self.lock_timeout, "g")
+                    raise UserError(
+                        _(
+                            "Fiscal device %(device)s is busy with another operation. "
+                            "Waited %(seconds)s seconds; try again in a moment.",
+                            device=self.display_name,
+                            seconds=seconds,
+                        )
+                    ) from None
+                time.sleep(LOCK_POLL_INTERVAL)
+
+    @contextmanager
+    def _driver(self):
+        """Lock the device for this transaction and yield its connected driver.
+
+        A ``FiscalError`` escaping the block becomes a ``UserError`` with the device's words.
+        """
+        self.ensure_one()
+        self._check_fiscal_user()
+        self._lock()
+        try:
+            with self._family().connect(**self._connection_settings()) as driver:
+                yield driver
+        except FiscalError as error:
+            raise self._fiscal_user_error(error) from error
+
+    def _call(self, driver, method, *args):
+        """Call a driver method that prints no fiscal document; errors become ``UserError``."""
+        try:
+            return method(*args)
+        except FiscalError as error:
+            raise self._fiscal_user_error(error) from error
+
+    def _fiscal_user_error(self, error, result=None):
+        """The one place where a device exception becomes a message for the user.
+
+        What may have been registered is read from ``error.outcome``. ``result`` is the
+        ``JournalResult`` of the journaled document, if any: its next step ends the message and
+        it rides on the returned error as ``journal_result``.
+        """
+        if isinstance(error, UserError):
+            return error
+        device = self.display_name
+        if isinstance(error, ValidationError):
+            problems = "\n".join("• " + problem for problem in error.problems)
+            message = _(
+                "The document cannot be sent to fiscal device %(device)s:\n%(problems)s",
+                device=device,
+                problems=problems,
+            )
+        elif isinstance(error, DeviceRejected):
+            message = _(
+                "Fiscal device %(device)s refused the operation.\nError %(code)s: %(message)s",
+                device=device,
+                code=error.code,
+                message=error.message,
+            )
+            if error.hint:
+                message += "\n" + _("What to do: %(hint)s", hint=error.hint)
+        elif isinstance(error, DeviceUnreachable):
+            message = _(
+                "Fiscal device %(device)s cannot be reached (%(error)s). Check that it is "
+                "switched on and connected; nothing was sent.",
+                device=device,
+                error=error,
+            )
+        elif isinstance(error, UnsupportedOperation):
+            message = _(
+                "Fiscal device %(device)s cannot do this: %(error)s", device=device, error=error
+            )
+        elif error.outcome is Outcome.MAY_BE_REGISTERED and result is not None:
+            message = _(
+                "Fiscal device %(device)s did not answer (%(error)s); it may or may not have "
+                "registered the document.",
+                device=device,
+                error=error,
+            )
+        elif error.outcome is Outcome.MAY_BE_REGISTERED:
+            # no document was sent: only a status or report request went unanswered
+            message = _(
+                "Fiscal device %(device)s did not answer in time (%(error)s). Check that it is "
+                "switched on and reachable, then try again.",
+                device=device,
+                error=error,
+            )
+        else:
+            message = _("Fiscal device %(device)s: %(error)s", device=device, error=error)
+        if result is not None and result.next_step:
+            message += "\n" + result.next_step
+        user_error = UserError(message)
+        user_error.journal_result = result
+        return user_error
