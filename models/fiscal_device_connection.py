@@ -6,7 +6,6 @@ Contract: ``_driver()`` locks the device row for the transaction (waiting at mos
 error's ``outcome`` (core) to say whether anything may have been registered.
 """
 
-import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,7 +15,7 @@ from odoo import _, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, config
 
-from ..fiscal_device_lib.caspos import CasposEmulator
+from ..fiscal_device_lib import emulator_host
 from ..fiscal_device_lib.core import (
     DeviceRejected,
     DeviceUnreachable,
@@ -26,58 +25,20 @@ from ..fiscal_device_lib.core import (
 )
 from ..fiscal_device_lib.core.errors import Outcome
 from ..fiscal_device_lib.families import family as device_family
-from ..fiscal_device_lib.mypos_n5 import N5Emulator
 from .fiscal_device import FAMILY_OF_KIND
 
-EMULATOR_LAST_INVOICE = "9999999999"
 # Seconds between two attempts at the device row lock.
 LOCK_POLL_INTERVAL = 0.2
 
-# Built-in emulators started by this server process, by (database, device id): they must outlive
-# one request, so they live here and not on a record.
-_EMULATORS = {}
-_EMULATORS_LOCK = threading.Lock()
 
+class HostedEmulator:
+    """The built-in emulator of one device, shared by every worker (``emulator_host``):
+    ``settings`` reach it, ``emulator`` is the emulator object itself, reached across
+    processes (fault knobs and read back, for tests and demos)."""
 
-class RunningEmulator:
-    """A built-in emulator started in-process for one device record.
-
-    ``emulator`` is the family's emulator object (its fault knobs), ``settings`` what
-    ``connect`` takes to reach it.
-    """
-
-    def __init__(self, family_name, state_dir):
-        state_dir = Path(state_dir)
-        state_dir.mkdir(parents=True, exist_ok=True)
-        if family_name == "caspos":
-            self.emulator = CasposEmulator(port=0, state_file=state_dir / "caspos.json").start()
-            self.settings = self.emulator.settings()
-        else:
-            self.emulator = N5Emulator(state_path=state_dir / "n5.json")
-            if not self.emulator.device.state.invoice_last:
-                # a fresh emulator has no invoice numbers: give it a range so invoices work
-                self.emulator.device.set_invoice_range(
-                    {"firstInv": "1", "lastInv": EMULATOR_LAST_INVOICE}
-                )
-            self.settings = {"port": self.emulator.start()}
-
-    def stop(self):
-        self.emulator.stop()
-
-
-def running_emulator(key, family_name, state_dir):
-    with _EMULATORS_LOCK:
-        emulator = _EMULATORS.get(key)
-        if emulator is None:
-            emulator = _EMULATORS[key] = RunningEmulator(family_name, state_dir)
-        return emulator
-
-
-def stop_emulator(key):
-    with _EMULATORS_LOCK:
-        emulator = _EMULATORS.pop(key, None)
-    if emulator is not None:
-        emulator.stop()
+    def __init__(self, settings, emulator):
+        self.settings = settings
+        self.emulator = emulator
 
 
 class FiscalDevice(models.Model):
@@ -86,17 +47,26 @@ class FiscalDevice(models.Model):
     def _family(self):
         return device_family(FAMILY_OF_KIND[self.kind])
 
-    def _emulator_key(self):
-        return (self.env.cr.dbname, self.id)
-
     def _emulator(self):
-        """The running built-in emulator of this device (started on first use)."""
+        """The built-in emulator of this device: one process per database and device, started
+        on first use and found by every worker, so numbering never diverges."""
         self.ensure_one()
         if not self.is_emulator:
             raise UserError(
                 _("Fiscal device %(device)s is not an emulator.", device=self.display_name)
             )
-        return running_emulator(self._emulator_key(), self.family, self._emulator_state_dir())
+        state_dir = self._emulator_state_dir()
+        try:
+            settings = emulator_host.ensure_running(self.family, state_dir)
+        except emulator_host.EmulatorHostError as error:
+            raise UserError(
+                _(
+                    "The built-in emulator of %(device)s could not be started: %(error)s",
+                    device=self.display_name,
+                    error=error,
+                )
+            ) from error
+        return HostedEmulator(settings, emulator_host.remote(state_dir))
 
     def _emulator_state_dir(self):
         # the database uuid keeps a re-created database of the same name off an old state
@@ -105,9 +75,10 @@ class FiscalDevice(models.Model):
         return Path(filestore, "fiscal_device_emulators", database_uuid, f"{self.kind}-{self.id}")
 
     def _stop_emulators(self):
-        for device in self:
-            if device.id:
-                stop_emulator(device._emulator_key())
+        # a device already deleted has no directory to name: its emulator exits on its own
+        # once the directory goes
+        for device in self.filtered("id").exists():
+            emulator_host.stop(device._emulator_state_dir())
 
     def _connection_settings(self):
         self.ensure_one()

@@ -4,6 +4,8 @@ from odoo import Command
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from odoo.exceptions import UserError
 
+from ..fiscal_device_lib import emulator_host
+
 
 class FiscalDeviceCommon(AccountTestInvoicingCommon):
     """Invoices on the built-in emulators of both device families.
@@ -29,7 +31,7 @@ class FiscalDeviceCommon(AccountTestInvoicingCommon):
 
     def setUp(self):
         super().setUp()
-        # the emulators live in the server process: each test starts them from a blank state
+        # one emulator process per device, shared by every worker: each test starts it blank
         for device in (self.caspos, self.n5):
             self._reset_emulator(device)
             self.addCleanup(self._reset_emulator, device)
@@ -52,7 +54,8 @@ class FiscalDeviceCommon(AccountTestInvoicingCommon):
                 **values,
             }
         )
-        cls.addClassCleanup(device._stop_emulators)
+        # the record is gone by the time class cleanups run: stop its emulator by directory
+        cls.addClassCleanup(emulator_host.stop, device._emulator_state_dir())
         return device
 
     def _caspos_invoice(self, post=True, **values):
