@@ -18,21 +18,31 @@ from ..fiscal_device_lib.core import (
     StornoReason,
     to_jsonable,
 )
+from ..fiscal_device_lib.families import families as device_families
 
 _logger = logging.getLogger(__name__)
 
-KINDS = [
-    ("caspos", "Caspos"),
-    ("n5", "myPOS N5"),
-    ("caspos_emulator", "Caspos (built-in emulator)"),
-    ("n5_emulator", "myPOS N5 (built-in emulator)"),
-]
-FAMILY_OF_KIND = {
-    "caspos": "caspos",
-    "caspos_emulator": "caspos",
-    "n5": "n5",
-    "n5_emulator": "n5",
-}
+# A device kind is a family name (a real device) or the family name and this suffix (its
+# built-in emulator): both lists come from the families registry.
+EMULATOR_SUFFIX = "_emulator"
+
+
+def family_name_of_kind(kind):
+    """``"n5_emulator"`` -> ``"n5"``."""
+    return (kind or "").removesuffix(EMULATOR_SUFFIX)
+
+
+def _family_selection(self=None):
+    return [(family.name, family.title) for family in device_families()]
+
+
+def _kind_selection(self=None):
+    return _family_selection() + [
+        (family.name + EMULATOR_SUFFIX, f"{family.title} (built-in emulator)")
+        for family in device_families()
+    ]
+
+
 PAYMENT_KINDS = [
     (PaymentKind.CASH.value, "Cash"),
     (PaymentKind.CARD.value, "Card / cashless"),
@@ -69,20 +79,19 @@ class FiscalDevice(models.Model):
         "res.company", required=True, default=lambda self: self.env.company, index=True
     )
     kind = fields.Selection(
-        KINDS,
+        _kind_selection,
         required=True,
         default="caspos_emulator",
         help="The built-in emulators run inside the Odoo server: try every operation without "
         "hardware.",
     )
-    family = fields.Selection(
-        [("caspos", "Caspos"), ("n5", "myPOS N5")], compute="_compute_family", store=True
-    )
+    family = fields.Selection(_family_selection, compute="_compute_family", store=True)
     is_emulator = fields.Boolean(compute="_compute_family", store=True)
     # Connection
     url = fields.Char(
         string="URL",
-        help="Caspos: http://<device IP>:5544. myPOS N5 over HTTP: http://<host>/jsonrpc.",
+        help="Caspos: http://<device IP>:5544. myPOS N5 over HTTP: http://<host>:<port> (the "
+        "JSON-RPC path /jsonrpc is added when missing).",
     )
     path = fields.Char(default="/", help="Caspos: HTTP path of the Integration Service.")
     port = fields.Char(
@@ -112,7 +121,8 @@ class FiscalDevice(models.Model):
         compute="_compute_currency_id",
         store=True,
         readonly=False,
-        help="Currency of the device's receipts (Caspos: AZN); only invoices in it are sent.",
+        help="Currency of the device's receipts (by default the one its family registers: "
+        "Caspos AZN, myPOS N5 EUR); only invoices in it are sent.",
     )
     # Operator
     cashier_name = fields.Char(
@@ -186,21 +196,18 @@ class FiscalDevice(models.Model):
     @api.depends("kind")
     def _compute_family(self):
         for device in self:
-            device.family = FAMILY_OF_KIND.get(device.kind)
-            device.is_emulator = bool(device.kind and device.kind.endswith("_emulator"))
+            device.family = family_name_of_kind(device.kind) or False
+            device.is_emulator = bool(device.kind and device.kind.endswith(EMULATOR_SUFFIX))
 
     @api.depends("kind", "company_id")
     def _compute_currency_id(self):
-        azn = (
-            self.env["res.currency"]
-            .with_context(active_test=False)
-            .search([("name", "=", "AZN")], limit=1)
-        )
+        Currency = self.env["res.currency"].with_context(active_test=False)
         for device in self:
-            if device.family == "caspos" and azn:
-                device.currency_id = azn
-            elif not device.currency_id:
-                device.currency_id = device.company_id.currency_id or self.env.company.currency_id
+            code = device.kind and device._family().currency
+            currency = code and Currency.search([("name", "=", code)], limit=1)
+            device.currency_id = (
+                currency or device.company_id.currency_id or self.env.company.currency_id
+            )
 
     def _compute_document_count(self):
         counts = dict(
@@ -274,6 +281,7 @@ class FiscalDevice(models.Model):
 
     def action_z_report(self):
         self.ensure_one()
+        self._check_shift_to_close()
         return self._run_report(DocumentKind.Z_REPORT).action_open()
 
     def action_cash_in(self):
@@ -387,6 +395,23 @@ class FiscalDevice(models.Model):
             values.update(self._shift_values(state))
         self.sudo().write(values)
         return info
+
+    def _check_shift_to_close(self):
+        """On a device with explicit shifts, a Z report of a closed shift is refused here with
+        what it means, instead of sent to be refused by the device."""
+        self.ensure_one()
+        with self._driver() as driver:
+            if not driver.supports(Capability.OPEN_SHIFT):
+                return
+            state = self._call(driver, driver.shift_state)
+        if not state.is_open:
+            raise UserError(
+                _(
+                    "The shift of %(device)s is already closed: there is nothing for a Z report "
+                    "to close. A new shift opens with the next receipt (or with Open shift).",
+                    device=self.display_name,
+                )
+            )
 
     def _shift_values(self, state):
         opened_at = state.opened_at

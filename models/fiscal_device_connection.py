@@ -18,6 +18,7 @@ from odoo.tools import SQL, config
 from ..fiscal_device_lib import emulator_host
 from ..fiscal_device_lib.core import (
     DeviceRejected,
+    DeviceTimeout,
     DeviceUnreachable,
     FiscalError,
     UnsupportedOperation,
@@ -25,7 +26,7 @@ from ..fiscal_device_lib.core import (
 )
 from ..fiscal_device_lib.core.errors import Outcome
 from ..fiscal_device_lib.families import family as device_family
-from .fiscal_device import FAMILY_OF_KIND
+from .fiscal_device import family_name_of_kind
 
 # Seconds between two attempts at the device row lock.
 LOCK_POLL_INTERVAL = 0.2
@@ -45,7 +46,7 @@ class FiscalDevice(models.Model):
     _inherit = "fiscal.device"
 
     def _family(self):
-        return device_family(FAMILY_OF_KIND[self.kind])
+        return device_family(family_name_of_kind(self.kind))
 
     def _emulator(self):
         """The built-in emulator of this device: one process per database and device, started
@@ -81,39 +82,35 @@ class FiscalDevice(models.Model):
             emulator_host.stop(device._emulator_state_dir())
 
     def _connection_settings(self):
+        """What the family's ``connect`` takes, built by the family from this record's plain
+        values (an emulator's own address replaces the configured one)."""
         self.ensure_one()
         device = self.sudo()
+        values = {
+            "url": device.url or "",
+            "path": device.path or "/",
+            "port": device.port or "",
+            "baudrate": device.baudrate,
+            "timeout": device.timeout,
+            "username": device.username or "",
+            "password": device.password or "",
+            "currency": (device.currency_id or device.company_id.currency_id).name,
+            "retries": max(device.retries, 0),
+            "busy_retries": max(device.busy_retries, 0),
+        }
         if device.is_emulator:
-            settings = dict(device._emulator().settings)
-        elif device.family == "caspos":
-            settings = {
-                "url": device.url,
-                "path": device.path or "/",
-                "username": device.username or "",
-                "password": device.password or "",
-            }
-        else:
-            settings = {"baudrate": device.baudrate}
-            if device.port:
-                settings["port"] = device.port
-            else:
-                settings["url"] = device.url
-        if not (settings.get("url") or settings.get("port")):
+            values.update(url="", port="")
+            values.update(device._emulator().settings)
+        try:
+            return device._family().settings(**values)
+        except ValueError as error:
             raise UserError(
                 _(
-                    "Fiscal device %(device)s has no URL or serial port: set it on the device.",
+                    "Fiscal device %(device)s cannot be reached with its settings: %(error)s",
                     device=device.display_name,
+                    error=error,
                 )
-            )
-        if device.timeout:
-            settings["timeout"] = device.timeout
-        if device.family == "caspos":
-            settings["retries"] = max(device.retries, 0)
-            if device.currency_id:
-                settings["currency"] = device.currency_id.name
-        else:
-            settings["busy_retries"] = max(device.busy_retries, 0)
-        return settings
+            ) from error
 
     def _lock(self):
         """Take the device row lock for this transaction, waiting at most ``lock_timeout``."""
@@ -204,7 +201,7 @@ class FiscalDevice(models.Model):
                 device=device,
                 error=error,
             )
-        elif error.outcome is Outcome.MAY_BE_REGISTERED:
+        elif isinstance(error, DeviceTimeout) or error.outcome is Outcome.MAY_BE_REGISTERED:
             # no document was sent: only a status or report request went unanswered
             message = _(
                 "Fiscal device %(device)s did not answer in time (%(error)s). Check that it is "

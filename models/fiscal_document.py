@@ -29,10 +29,6 @@ REPORT_KINDS = (DocumentKind.X_REPORT.value, DocumentKind.Z_REPORT.value)
 LIVE_STATES = ("sending", "unknown", "done")
 
 
-# N5 PRINT_FAIL and NO_PAPER: registered in fiscal memory, finished by PrintAgain.
-PRINT_AGAIN_CODES = ("15", "23")
-
-
 class FiscalDocument(models.Model):
     _name = "fiscal.document"
     _description = "Fiscal Document"
@@ -192,10 +188,12 @@ class FiscalDocument(models.Model):
         print failure), then open the resolve wizard for the receipt number on the paper."""
         self.ensure_one()
         if not self._can_print_again():
+            codes = sorted(self.device_id._family().print_again_codes, key=lambda c: (len(c), c))
             raise UserError(
                 _(
-                    "Only a myPOS N5 document that the device registered but could not print "
-                    "(error 15 or 23) can be printed again (%(doc)s).",
+                    "Only a document that the device registered but could not print "
+                    "(error %(codes)s) can be printed again (%(doc)s).",
+                    codes=" or ".join(codes) or "-",
                     doc=self.name,
                 )
             )
@@ -216,8 +214,11 @@ class FiscalDocument(models.Model):
         return self.action_resolve()
 
     def _can_print_again(self):
+        """Registered but not printed: the family's print-again codes say so."""
         return (
-            self.state == "unknown" and self.family == "n5" and self.error_code in PRINT_AGAIN_CODES
+            self.state == "unknown"
+            and bool(self.error_code)
+            and self.error_code in self.device_id._family().print_again_codes
         )
 
     def action_resolve(self):

@@ -24,7 +24,10 @@ class FiscalDeviceCommon(AccountTestInvoicingCommon):
         cls.env.user.groups_id = [Command.link(cls.group_fiscal_manager.id)]
         cls.azn = cls.setup_other_currency("AZN", rates=[("2019-01-01", 1.0)])
         cls.caspos = cls._create_device("Caspos test", "caspos_emulator", "1")
-        cls.n5 = cls._create_device("N5 test", "n5_emulator", "B")
+        # the N5 tests sell in the company currency (a new N5 registers EUR by default)
+        cls.n5 = cls._create_device(
+            "N5 test", "n5_emulator", "B", currency_id=cls.env.company.currency_id.id
+        )
         cls.n5_journal = cls.company_data["default_journal_sale"].copy({"name": "N5 sales"})
         cls.n5_journal.fiscal_device_id = cls.n5
         cls.company_data["default_journal_sale"].fiscal_device_id = cls.caspos

@@ -8,7 +8,8 @@ import pytz
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from ..fiscal_device_lib.core import DocumentKind
+from ..fiscal_device_lib.core import Capability, DocumentKind
+from ..fiscal_device_lib.families import families as device_families
 from ..fiscal_device_lib.mypos_n5.wire import (
     EJ_RANGE_FILTERS,
     EJ_RECEIPT_FILTERS,
@@ -35,18 +36,25 @@ REPORT_TYPES = [
     ("duplicate", "Print duplicate / last receipt"),
     ("drawer", "Open the cash drawer"),
 ]
-# Operations one device family has and the other lacks.
-FAMILIES_OF_TYPE = {
-    "periodic_report": ("caspos",),
-    "control_tape": ("caspos",),
-    "drawer": ("caspos",),
-    "ej_print": ("n5",),
-    "fiscal_memory_report": ("n5",),
-    "article_report": ("n5",),
-    "department_report": ("n5",),
-    "current_cash": ("n5",),
-    "time_to_block": ("n5",),
-    "invoice_range": ("n5",),
+# What each operation asks of the device: the wizard offers an operation only on devices
+# whose family has the capability.
+CAPABILITY_OF_TYPE = {
+    "x_report": Capability.X_REPORT,
+    "z_report": Capability.Z_REPORT,
+    "periodic_report": Capability.PERIODIC_REPORT,
+    "control_tape": Capability.CONTROL_TAPE,
+    "ej_print": Capability.ELECTRONIC_JOURNAL,
+    "fiscal_memory_report": Capability.FISCAL_MEMORY_REPORT,
+    "article_report": Capability.ARTICLE_REPORT,
+    "department_report": Capability.DEPARTMENT_REPORT,
+    "current_cash": Capability.CURRENT_CASH,
+    "time_to_block": Capability.TIME_TO_BLOCK,
+    "invoice_range": Capability.INVOICE_RANGE,
+    "numbers": Capability.INFO,
+    "cash_in": Capability.CASH_IN_OUT,
+    "cash_out": Capability.CASH_IN_OUT,
+    "duplicate": Capability.PRINT_DUPLICATE,
+    "drawer": Capability.OPEN_CASHBOX,
 }
 RANGE_LABELS = {"ByDate": "By date", "ByNumber": "By number", "ByZNumber": "By Z report number"}
 # Below this, the time an N5 has left before it blocks itself is shown as a warning.
@@ -69,15 +77,21 @@ class FiscalReportWizard(models.TransientModel):
     _name = "fiscal.report.wizard"
     _description = "Fiscal Device Report or Operation"
 
+    report_type = fields.Selection(REPORT_TYPES, string="Operation", required=True)
+    # the devices that can run the operation; the only one is chosen, never one of several
+    available_device_ids = fields.Many2many(
+        "fiscal.device", compute="_compute_available_device_ids"
+    )
     device_id = fields.Many2one(
         "fiscal.device",
         required=True,
-        default=lambda self: self.env["fiscal.device"].search(
-            [("company_id", "in", self.env.companies.ids)], limit=1
-        ),
+        domain="[('id', 'in', available_device_ids)]",
+        compute="_compute_device_id",
+        store=True,
+        readonly=False,
     )
     family = fields.Selection(related="device_id.family")
-    report_type = fields.Selection(REPORT_TYPES, string="Operation", required=True)
+    has_report_details = fields.Boolean(compute="_compute_has_report_details")
     state = fields.Selection([("draft", "To run"), ("done", "Done")], default="draft")
     # X report (N5)
     include_departments = fields.Boolean(string="With departments")
@@ -132,6 +146,38 @@ class FiscalReportWizard(models.TransientModel):
     time_to_block_display = fields.Char(string="Time to block", readonly=True)
     time_to_block_warning = fields.Boolean(readonly=True)
 
+    @api.depends("report_type")
+    def _compute_available_device_ids(self):
+        devices = self.env["fiscal.device"].search([("company_id", "in", self.env.companies.ids)])
+        for wizard in self:
+            wizard.available_device_ids = devices.filtered(
+                lambda device, wizard=wizard: wizard._supported_on(device)
+            )
+
+    @api.depends("report_type")
+    def _compute_device_id(self):
+        for wizard in self:
+            available = wizard.available_device_ids
+            if wizard.device_id in available:
+                continue
+            wizard.device_id = available if len(available) == 1 else False
+
+    @api.depends("device_id")
+    def _compute_has_report_details(self):
+        for wizard in self:
+            family = wizard.device_id and wizard.device_id._family()
+            wizard.has_report_details = bool(
+                family
+                and (
+                    family.supports(Capability.DEPARTMENT_REPORT)
+                    or family.supports(Capability.ARTICLE_REPORT)
+                )
+            )
+
+    def _supported_on(self, device):
+        capability = CAPABILITY_OF_TYPE.get(self.report_type)
+        return capability is None or device._family().supports(capability)
+
     @api.depends("device_id")
     def _compute_currency_id(self):
         for wizard in self:
@@ -146,8 +192,8 @@ class FiscalReportWizard(models.TransientModel):
     def action_run(self):
         self.ensure_one()
         device = self.device_id
-        families = FAMILIES_OF_TYPE.get(self.report_type)
-        if families and device.family not in families:
+        if not self._supported_on(device):
+            capability = CAPABILITY_OF_TYPE[self.report_type]
             raise UserError(
                 _(
                     "%(operation)s is not available on %(device)s: only %(families)s devices "
@@ -155,7 +201,7 @@ class FiscalReportWizard(models.TransientModel):
                     operation=dict(REPORT_TYPES)[self.report_type],
                     device=device.display_name,
                     families=", ".join(
-                        dict(device._fields["family"].selection)[family] for family in families
+                        family.title for family in device_families() if family.supports(capability)
                     ),
                 )
             )
@@ -179,14 +225,20 @@ class FiscalReportWizard(models.TransientModel):
     # ------------------------------------------------------------------
 
     def _report_options(self, device):
-        if device.family != "n5":
-            return {}
-        return {"departments": self.include_departments, "items": self.include_articles}
+        # departments and articles on X / Z reports: only families with those reports print them
+        family = device._family()
+        options = {}
+        if family.supports(Capability.DEPARTMENT_REPORT):
+            options["departments"] = self.include_departments
+        if family.supports(Capability.ARTICLE_REPORT):
+            options["items"] = self.include_articles
+        return options
 
     def _run_x_report(self, device):
         return device._run_report(DocumentKind.X_REPORT, **self._report_options(device))
 
     def _run_z_report(self, device):
+        device._check_shift_to_close()
         return device._run_report(DocumentKind.Z_REPORT, **self._report_options(device))
 
     def _run_periodic_report(self, device):
@@ -197,7 +249,7 @@ class FiscalReportWizard(models.TransientModel):
         return device._run_service(
             "periodic_report",
             request,
-            lambda driver: driver.get_periodic_z_report(start, end),
+            lambda driver: driver.periodic_report(start, end),
         )
 
     def _run_control_tape(self, device):
@@ -214,7 +266,9 @@ class FiscalReportWizard(models.TransientModel):
             device,
             "ej_print",
             request,
-            lambda driver: driver.print_ej(receipt_filter, range_filter, start, end),
+            lambda driver: driver.print_electronic_journal(
+                receipt_filter, range_filter, start, end
+            ),
             _("The electronic journal was printed."),
         )
 
@@ -226,7 +280,7 @@ class FiscalReportWizard(models.TransientModel):
             device,
             "fiscal_memory_report",
             request,
-            lambda driver: driver.fiscal_report(range_filter, start, end, full),
+            lambda driver: driver.print_fiscal_memory_report(range_filter, start, end, full),
             _("The fiscal memory report was printed."),
         )
 
@@ -235,7 +289,7 @@ class FiscalReportWizard(models.TransientModel):
             device,
             "article_report",
             {"operation": "PrintArticleReport"},
-            lambda driver: driver.article_report(),
+            lambda driver: driver.print_article_report(),
             _("The article report was printed."),
         )
 
@@ -244,7 +298,7 @@ class FiscalReportWizard(models.TransientModel):
             device,
             "department_report",
             {"operation": "PrintDepartmentReport"},
-            lambda driver: driver.department_report(),
+            lambda driver: driver.print_department_report(),
             _("The department report was printed."),
         )
 
@@ -350,7 +404,7 @@ class FiscalReportWizard(models.TransientModel):
 
     def _control_tape(self, driver):
         """The Caspos control tape: the current shift's documents, counted and summed by type."""
-        tape = driver.get_control_tape()
+        tape = driver.control_tape()
         counts = Counter(entry.type for entry in tape.documents)
         sums = defaultdict(Decimal)
         for entry in tape.documents:
