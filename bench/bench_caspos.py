@@ -18,8 +18,8 @@ from collections.abc import Callable
 import requests
 
 from fiscal_device_lib.caspos.driver import HEADERS
-from fiscal_device_lib.caspos.testing import emulated_device, simple_sale
-from fiscal_device_lib.caspos.wire import encode
+from fiscal_device_lib.caspos.emulator.samples import emulated_device, simple_sale
+from fiscal_device_lib.core.jsonwire import encode
 
 LINES = 50
 

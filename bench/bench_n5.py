@@ -23,7 +23,8 @@ import time
 import tty
 from pathlib import Path
 
-from fiscal_device_lib.mypos_n5 import connect, framing, samples
+from fiscal_device_lib.mypos_n5 import connect, framing
+from fiscal_device_lib.mypos_n5.emulator import samples
 from fiscal_device_lib.mypos_n5.serialize import receipt_params
 
 LINES = 50

@@ -7,6 +7,7 @@ import os
 import sys
 
 from . import __version__
+from .caspos import cli as caspos_cli
 from .cli_support import (  # noqa: F401 - re-exported for the device command modules' callers
     EXIT_CODES_HELP,
     EXIT_ERROR,
@@ -23,7 +24,11 @@ from .cli_support import (  # noqa: F401 - re-exported for the device command mo
     stop_on_signals,
     wait_for,
 )
-from .families import families
+from .demo import add_demo_parser
+from .mypos_n5 import cli as n5_cli
+
+# each device's own emulate/call/receipt subcommands, in the order ``--help`` lists them
+DEVICE_COMMANDS = (caspos_cli, n5_cli)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,10 +39,10 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--debug", action="store_true", help="print the traceback of an unexpected error"
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    from .demo import add_demo_parser  # demo imports cli helpers
-
     add_demo_parser(commands)
     groups = {
         "emulate": "run a device emulator in the foreground",
@@ -48,10 +53,10 @@ def build_parser() -> argparse.ArgumentParser:
     for name, help_text in groups.items():
         group = commands.add_parser(name, help=help_text, description=help_text)
         group_parsers[name] = group.add_subparsers(dest="family", required=True, metavar="DEVICE")
-    for device_family in families():
-        device_family.add_emulate_parser(group_parsers["emulate"])
-        device_family.add_call_parser(group_parsers["call"])
-        device_family.add_receipt_parser(group_parsers["receipt"])
+    for device_commands in DEVICE_COMMANDS:
+        device_commands.add_emulate_parser(group_parsers["emulate"])
+        device_commands.add_call_parser(group_parsers["call"])
+        device_commands.add_receipt_parser(group_parsers["receipt"])
     return parser
 
 
@@ -59,7 +64,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return run_guarded(lambda: args.func(args))
+        return run_guarded(lambda: args.func(args), debug=args.debug)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
     except BrokenPipeError:
         # the reader (``| head``) stopped: not an error of ours; keep Python from reporting it
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -27,10 +27,11 @@ from .core.documents import (
     StornoReason,
     StornoReference,
 )
+from .core.family import DemoProfile, DeviceFamily
 from .core.interface import Capability, FiscalDevice
 from .core.money import money_text
 from .core.validation import validate_cash_operation, validate_receipt
-from .families import DemoProfile, DeviceFamily, families
+from .families import family, names
 
 
 @dataclass
@@ -109,6 +110,7 @@ def run_day(device: FiscalDevice, device_family: DeviceFamily, out: TextIO) -> D
     operator = Operator(name="Demo Cashier", number=1)
     info = device.info()
     print(f"\n== {device_family.title}: {info.model} serial {info.serial_number}", file=out)
+    print(f"   VAT classes used: {vat_classes_used(device_family)}", file=out)
     if device.supports(Capability.OPEN_SHIFT) and not device.shift_state().is_open:
         device.open_shift(operator)
         print("   shift opened", file=out)
@@ -136,6 +138,24 @@ def run_day(device: FiscalDevice, device_family: DeviceFamily, out: TextIO) -> D
     return log
 
 
+def vat_classes_used(device_family: DeviceFamily) -> str:
+    """The demo's two VAT classes with the rates and labels the family gives them."""
+    shown = []
+    for role, code in (
+        ("standard", device_family.demo.vat_standard),
+        ("reduced", device_family.demo.vat_reduced),
+    ):
+        # TRANSITION: a family in the old shape has no vat_classes; it shows the code alone
+        vat = device_family.vat_class(code)
+        if vat is None:
+            shown.append(f"{code} ({role})")
+        elif vat.rate is None:
+            shown.append(f"{code} {vat.label} ({role})")
+        else:
+            shown.append(f"{code} {vat.rate.normalize():f} % ({role})")
+    return ", ".join(shown)
+
+
 def print_day(log: DayLog, out: TextIO) -> None:
     header = f"   {'document':<26} {'fiscal id':<14} {'number':>7} {'total':>9}  QR"
     print(header, file=out)
@@ -160,11 +180,13 @@ def print_day(log: DayLog, out: TextIO) -> None:
             print(f"     {'VAT ' + vat_class:<34} {money_text(amount):>12}", file=out)
 
 
-def run_demo(names: list[str] | None, out: TextIO = sys.stdout) -> list[DayLog]:
+def run_demo(devices: list[str] | None, out: TextIO = sys.stdout) -> list[DayLog]:
+    """One trading day on each named family's emulator (all when ``devices`` is empty); an
+    unknown name raises ``families.UnknownFamily`` listing the known ones, before any day."""
+    chosen = [family(name) for name in dict.fromkeys(devices or names())]
+    chosen.sort(key=lambda device_family: names().index(device_family.name))
     logs = []
-    for device_family in families():
-        if names and device_family.name not in names:
-            continue
+    for device_family in chosen:
         paper = io.StringIO()
         read_z_report = device_family.demo.z_report_on_paper
         options = {"paper": paper} if read_z_report else {}
@@ -192,7 +214,8 @@ def add_demo_parser(commands: argparse._SubParsersAction) -> None:
         action="append",
         dest="devices",
         metavar="NAME",
-        help="only this device family (caspos, n5); repeatable",
+        choices=names(),
+        help=f"only this device family ({', '.join(names())}); repeatable",
     )
     parser.set_defaults(func=demo_command)
 

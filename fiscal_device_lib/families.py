@@ -1,64 +1,44 @@
-"""The device families known to the command line, the demo and the addon.
+"""The registry of device families: each device package's ``FAMILY``, and nothing else.
 
-Each driver package exposes ``FAMILY``: how to connect, how to start its built-in emulator, its
-command-line parsers and the VAT classes its demo day uses. Nothing here knows one device.
+A family's facts (connection, emulator, VAT classes, units, capabilities, demo values) live in
+its package, built with ``core.family.DeviceFamily``; the command line, the demo and the Odoo
+addon find them here by name. Nothing here knows one device, and no device package imports this
+module (the registry points down at the packages, never the other way).
 """
 
 from __future__ import annotations
 
-import argparse
-import importlib
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 
-from .core.interface import FiscalDevice
+from .caspos import FAMILY as CASPOS
+from .core.family import DemoProfile, DeviceFamily
+from .mypos_n5 import FAMILY as N5
 
-# Subparsers registration: receives the ``emulate``/``call``/``receipt`` sub-parser collections.
-AddParser = Callable[[argparse._SubParsersAction], None]
+__all__ = ["DemoProfile", "DeviceFamily", "UnknownFamily", "families", "family", "names"]
 
-
-@dataclass(frozen=True)
-class DemoProfile:
-    """Device values a demo day needs: the standard and a second VAT class, the currency."""
-
-    vat_standard: str
-    vat_reduced: str
-    currency: str = ""
-    unit_piece: str | None = None
-    unit_weight: str | None = None
-    # the device prints its reports' figures and answers only "OK": this finds the last Z
-    # report on the emulator's paper, for the demo to show
-    z_report_on_paper: Callable[[str], str] | None = None
+REGISTERED: tuple[DeviceFamily, ...] = (CASPOS, N5)
 
 
-@dataclass(frozen=True)
-class DeviceFamily:
-    name: str  # command-line name: "caspos", "n5"
-    title: str
-    connect: Callable[..., FiscalDevice]  # keyword settings -> connected driver
-    # Starts the built-in emulator and yields the keyword settings that ``connect`` takes.
-    emulator: Callable[..., AbstractContextManager[dict]]
-    demo: DemoProfile
-    add_emulate_parser: AddParser
-    add_call_parser: AddParser
-    add_receipt_parser: AddParser
-    notes: list[str] = field(default_factory=list)
+class UnknownFamily(KeyError, ValueError):
+    """No family of that name; the message lists the known ones."""
 
-
-FAMILY_MODULES = ("fiscal_device_lib.caspos", "fiscal_device_lib.mypos_n5")
+    def __str__(self) -> str:  # KeyError would quote the whole message
+        return str(self.args[0])
 
 
 def families() -> Iterator[DeviceFamily]:
-    for module_name in FAMILY_MODULES:
-        package = __name__.rsplit(".", 1)[0]
-        # relative so that the copy inside odoo.addons.fiscal_device resolves to itself
-        module = importlib.import_module("." + module_name.rsplit(".", 1)[1], package)
-        yield module.FAMILY
+    """Every registered family, in the order the command line and the demo show them."""
+    return iter(REGISTERED)
+
+
+def names() -> list[str]:
+    return [registered.name for registered in REGISTERED]
 
 
 def family(name: str) -> DeviceFamily:
-    for candidate in families():
+    """The family called ``name``; ``UnknownFamily`` (a KeyError and a ValueError) lists the
+    known names otherwise."""
+    for candidate in REGISTERED:
         if candidate.name == name:
             return candidate
-    raise KeyError(name)
+    raise UnknownFamily(f"no device family {name!r}; known devices: {', '.join(names())}")

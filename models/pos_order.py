@@ -260,7 +260,7 @@ class PosOrder(models.Model):
             payments=self._fiscal_payments(device),
             operator=device._operator(),
             storno=self._fiscal_storno_reference(device, parent) if parent is not None else None,
-            note=self.pos_reference or self.name or "",
+            note=(self.pos_reference or self.name or "") if device.family != "n5" else "",
             currency=self.currency_id.name,
         )
 

@@ -1,28 +1,35 @@
-"""Caspos Mobile "Integration Service" (Azerbaijan e-kassa): driver, emulator, command line.
+"""Caspos Mobile "Integration Service" (Azerbaijan e-kassa): ``FAMILY``, the driver, ``connect``.
 
 ``connect(url=..., path="/", username=..., password=..., timeout=30.0, retries=2, currency="AZN")``
-gives a ``CasposDriver``; ``emulator()`` runs a ``CasposEmulator`` on loopback and yields those
-settings (``CasposEmulator.for_url(settings["url"])`` reaches its fault knobs).
+gives a ``CasposDriver``; ``FAMILY.emulator()`` runs the emulator on loopback and yields those
+settings. Importing this package loads neither the command line (``caspos.cli``) nor the
+emulator (``caspos.emulator``); ``CasposEmulator`` and ``Faults`` are still importable from
+here and load the emulator on first use.
 """
 
-from ..families import DemoProfile, DeviceFamily
-from .cli import add_call_parser, add_emulate_parser, add_receipt_parser
-from .driver import CasposDriver, connect
-from .emulator import CasposEmulator, Faults, emulator
+from __future__ import annotations
 
-FAMILY = DeviceFamily(
-    name="caspos",
-    title="Caspos (Azerbaijan e-kassa)",
-    connect=connect,
-    emulator=emulator,
-    demo=DemoProfile(vat_standard="1", vat_reduced="3", currency="AZN", unit_piece="0"),
-    add_emulate_parser=add_emulate_parser,
-    add_call_parser=add_call_parser,
-    add_receipt_parser=add_receipt_parser,
-    notes=[
-        "requests go to the device root (http://IP:5544/); the path is configurable",
-        "the QR link is getInfo's qr_code_url followed by the document_id",
-    ],
-)
+from .driver import CAPABILITIES, CasposDriver, connect
+from .family import FAMILY, settings
 
-__all__ = ["FAMILY", "CasposDriver", "CasposEmulator", "Faults", "connect", "emulator"]
+_EMULATOR_NAMES = ("CasposEmulator", "Faults")
+
+
+def __getattr__(name: str) -> object:
+    # lazy: a shop's process imports the driver only; tests and the demo reach the emulator
+    if name in _EMULATOR_NAMES:
+        from .emulator import CasposEmulator, Faults
+
+        return {"CasposEmulator": CasposEmulator, "Faults": Faults}[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = [
+    "CAPABILITIES",
+    "FAMILY",
+    "CasposDriver",
+    "CasposEmulator",
+    "Faults",
+    "connect",
+    "settings",
+]

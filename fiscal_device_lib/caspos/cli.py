@@ -6,10 +6,17 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..cli_support import load_json_argument, load_receipt, print_json, stop_on_signals, wait_for
-from ..core.errors import ValidationError
-from .driver import CasposDriver
+from ..cli_support import (
+    ValidationError,
+    load_json_argument,
+    load_receipt,
+    print_json,
+    stop_on_signals,
+    wait_for,
+)
+from .driver import CasposDriver, Receipt
 from .emulator import CasposEmulator, Faults
+from .emulator.server import MANGLINGS
 from .wire import DEFAULT_PASSWORD, DEFAULT_PORT, DEFAULT_USERNAME, Operation
 
 TITLE = "Caspos (Azerbaijan e-kassa)"
@@ -52,6 +59,16 @@ def add_emulate_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--drop-after-commit", type=int, default=0, help="lose the answer of N documents"
     )
+    parser.add_argument(
+        "--after-commit",
+        action="append",
+        choices=MANGLINGS,
+        default=[],
+        metavar="HOW",
+        help="spoil the answer of the next committed document: "
+        + ", ".join(MANGLINGS)
+        + " (repeatable, one per document)",
+    )
     parser.add_argument("--verbose", action="store_true", help="log every request")
     parser.set_defaults(func=emulate_command)
 
@@ -60,7 +77,10 @@ def emulate_command(args: argparse.Namespace) -> int:
     """Run a stateful Caspos Integration Service until Ctrl-C."""
     stop = stop_on_signals()
     faults = Faults(
-        latency=args.latency, fail_next=args.fail_next, drop_after_commit=args.drop_after_commit
+        latency=args.latency,
+        fail_next=args.fail_next,
+        drop_after_commit=args.drop_after_commit,
+        after_commit=list(args.after_commit),
     )
     server = CasposEmulator(
         host=args.host,
@@ -128,11 +148,35 @@ def add_receipt_parser(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=receipt_command)
 
 
+def read_receipt(path: str) -> Receipt:
+    """``load_receipt``, with every way a file can fail to be a receipt as a validation problem
+    that names the file (a missing file, a folder, bytes that are not UTF-8, JSON too deep)."""
+    try:
+        return load_receipt(path)
+    except ValidationError:
+        raise
+    except FileNotFoundError:
+        raise ValidationError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise ValidationError(f"{path}: is a folder, not a receipt file") from None
+    except OSError as error:
+        raise ValidationError(f"{path}: cannot be read ({error.strerror})") from None
+    except UnicodeDecodeError as error:
+        raise ValidationError(f"{path}: not UTF-8 text (byte {error.start})") from None
+    except RecursionError:
+        raise ValidationError(f"{path}: not a receipt (JSON nested too deeply)") from None
+    except ValueError as error:  # e.g. an integer of more digits than Python converts
+        raise ValidationError(f"{path}: not valid JSON ({error})") from None
+
+
 def receipt_command(args: argparse.Namespace) -> int:
     """Fiscalize a neutral receipt (a sale, or a storno of a Caspos document) and print the
     result."""
-    receipt = load_receipt(args.file)
+    receipt = read_receipt(args.file)
     with driver_from(args) as driver:
+        problems = driver.problems(receipt)
+        if problems:  # before the device is touched: an invalid receipt opens no shift
+            raise ValidationError(problems)
         if args.open_shift and not driver.shift_state().is_open:
             driver.open_shift(receipt.operator)
         print_json(driver.fiscalize(receipt))

@@ -1,24 +1,31 @@
 """The Caspos Integration Service driver: every operation of the spec through one raw ``call``.
 
-Session: the driver logs in on first use and, after a 401 "invalid login session", logs in again
-and repeats the call once. Exactly once: document operations carry the caller's
-``documentUUID``; a timeout, a dropped connection or a 5xx is retried with the same body, and
-code 1 "Repeated DocumentUUID" is the earlier document, returned as a success marked ``repeated``.
+Bytes go through ``transport.http_post`` (one kept-alive session, a timeout on every call) and
+bodies through ``core.jsonwire``. Session: the driver logs in on first use and, after a 401
+"invalid login session", logs in again and repeats the call once. Exactly once: document
+operations carry the caller's ``documentUUID``; an answer that is lost, cut off, wrongly encoded
+or unreadable is resent with the same body (``retries`` times), and code 1 "Repeated
+DocumentUUID" is the earlier document, returned as a success marked ``repeated``; when no
+readable answer comes the error is ``OutcomeUnknown``. A registered document is never reported
+as failed because of a later step: without getInfo's QR base its ``qr_link`` stays empty and
+``qr_link(document_id)`` fills it in. ``problems(receipt)`` is the full check ``fiscalize`` uses.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from uuid import uuid4
 
-import requests
-
+from ..core import jsonwire
 from ..core.documents import (
     BankInfo,
     CashOperation,
+    ControlTape,
     DeviceInfo,
     DocumentKind,
     FiscalResult,
@@ -26,20 +33,23 @@ from ..core.documents import (
     Receipt,
     ReportResult,
     ShiftState,
+    TapeEntry,
 )
 from ..core.errors import (
     DeviceTimeout,
     DeviceUnreachable,
     FiscalError,
     MalformedAnswer,
+    Outcome,
     OutcomeUnknown,
-    UnsupportedOperation,
+    TransportError,
+    ValidationError,
 )
 from ..core.interface import Capability, FiscalDevice
 from ..core.money import ZERO
-from ..core.validation import validate_cash_operation, validate_receipt
-from ..transport import nothing_sent
-from .errors import INVALID_LOGIN_SESSION, OK, REPEATED_UUID, rejected
+from ..core.validation import receipt_problems, validate_cash_operation
+from ..transport.http_post import HttpAnswer, HttpSettings, HttpTransport
+from .errors import INVALID_LOGIN_SESSION, OK, REPEATED_UUID, NotACasposDocument, rejected
 from .messages import (
     CorrectionRequest,
     CreditPayRequest,
@@ -48,7 +58,7 @@ from .messages import (
     RollBackRequest,
     SaleRequest,
 )
-from .receipts import caspos_problems, money_back_request, sale_request
+from .serialize import caspos_problems, money_back_request, sale_request
 from .wire import (
     CONTENT_TYPE,
     CURRENCY,
@@ -59,15 +69,14 @@ from .wire import (
     READ_OPERATIONS,
     SHORT_ID_LENGTH,
     Operation,
-    encode,
     format_date,
-    loads,
     money,
     parse_code,
     parse_date,
 )
 
 HEADERS = {"Content-Type": CONTENT_TYPE, "Accept": "application/json"}
+ACCEPT = {"Accept": "application/json"}
 ANSWER_SNIPPET = 80  # how much of a non-JSON answer an error message quotes
 
 
@@ -86,24 +95,18 @@ class Answer:
         return self.code == REPEATED_UUID
 
 
-@dataclass
-class TapeEntry:
-    document_id: str
-    short_document_id: str
-    number: int
-    type: str
-    total: Decimal
-    vat: Decimal
-    item_count: int
-    created_at: str
+class NotCasposAnswer(MalformedAnswer):
+    """The device answered, with something that is not a Caspos JSON answer."""
 
 
-@dataclass
-class ControlTape:
-    shift_number: int | None
-    created_at: str
-    documents: list[TapeEntry]
-    raw: dict = field(default_factory=dict)
+def named(operation: Operation, error: FiscalError) -> FiscalError:
+    """``error`` with the operation it happened to in front (``toLogin: no answer ...``)."""
+    if isinstance(error, NotCasposAnswer):
+        return error  # says its operation already
+    if isinstance(error, TransportError):
+        text = str(error).removesuffix(f" ({error.url})")
+        return type(error)(f"{operation.value}: {text}", error.url)
+    return type(error)(f"{operation.value}: {error}")
 
 
 def readable(name: str) -> str:
@@ -139,6 +142,29 @@ def report_result(kind: DocumentKind, data: dict, request: dict, raw: dict) -> R
     )
 
 
+def control_tape_of(data: dict) -> ControlTape:
+    entries = [
+        TapeEntry(
+            document_id=str(entry.get("document_id", "")),
+            short_document_id=str(entry.get("short_document_id", "")),
+            number=int(entry.get("number", 0)),
+            type=str(entry.get("type", "")),
+            total=Decimal(entry.get("total_sum", 0)),
+            vat=Decimal(entry.get("total_vat", 0)),
+            item_count=int(entry.get("item_count", 0)),
+            created_at=str(entry.get("createdAtUtc", "")),
+        )
+        for entry in data.get("tape", [])
+    ]
+    shift_number = data.get("shift_number")
+    return ControlTape(
+        shift_number=int(shift_number) if shift_number is not None else None,
+        created_at=str(data.get("createdAtUtc", "")),
+        documents=entries,
+        raw=data,
+    )
+
+
 def bank_of(data: dict) -> BankInfo | None:
     """The answer's bank fields; the device writes the text "null" for an empty one."""
     values = {
@@ -148,28 +174,66 @@ def bank_of(data: dict) -> BankInfo | None:
     return BankInfo(**values) if any(values.values()) else None
 
 
+# What a Caspos device can do; ``FAMILY.capabilities`` reads this same set.
+CAPABILITIES = frozenset(
+    {
+        Capability.FISCALIZE,
+        Capability.STORNO,
+        Capability.X_REPORT,
+        Capability.Z_REPORT,
+        Capability.CASH_IN_OUT,
+        Capability.INFO,
+        Capability.SHIFT_STATE,
+        Capability.OPEN_SHIFT,
+        Capability.IDEMPOTENT,
+        Capability.PRINT_DUPLICATE,
+        Capability.OPEN_CASHBOX,
+        Capability.PERIODIC_REPORT,
+        Capability.CONTROL_TAPE,
+        Capability.BONUS_PAYMENT,
+        Capability.CREDIT_PAYMENT,
+        Capability.DEVICE_NUMBERS,
+    }
+)
+
+
+# what reading a decoded answer's fields can raise on values of the wrong shape
+UNREADABLE = (ValueError, TypeError, KeyError, AttributeError, ArithmeticError)
+
+
+@contextlib.contextmanager
+def read_answer(operation: Operation, answer: Answer) -> Iterator[None]:
+    """Fields of a read's answer that cannot be read: ``MalformedAnswer``, nothing registered."""
+    try:
+        yield
+    except UNREADABLE as error:
+        raise MalformedAnswer(
+            f"{operation.value}: the device's answer cannot be read ({error}): "
+            f"{str(answer.raw)[:ANSWER_SNIPPET]}",
+            outcome=Outcome.NOTHING_REGISTERED,
+        ) from None
+
+
+@contextlib.contextmanager
+def registered_answer(operation: Operation, data: dict, answer: Answer) -> Iterator[None]:
+    """Fields of an accepted document's answer that cannot be read: the document exists, its
+    ids are not known, so ``OutcomeUnknown`` (a resend with the same uuid answers it again)."""
+    try:
+        yield
+    except UNREADABLE as error:
+        uuid = data.get("documentUUID", "")
+        raise OutcomeUnknown(
+            f"{operation.value} {uuid}: the device accepted the document (code {answer.code}) "
+            f"but its answer cannot be read ({error}); send it again with the same "
+            "documentUUID to read it",
+            request=answer.request,
+        ) from None
+
+
 class CasposDriver(FiscalDevice):
     """A Caspos device (or its emulator) at ``url`` + ``path``."""
 
-    capabilities = frozenset(
-        {
-            Capability.FISCALIZE,
-            Capability.STORNO,
-            Capability.X_REPORT,
-            Capability.Z_REPORT,
-            Capability.CASH_IN_OUT,
-            Capability.INFO,
-            Capability.SHIFT_STATE,
-            Capability.OPEN_SHIFT,
-            Capability.IDEMPOTENT,
-            Capability.PRINT_DUPLICATE,
-            Capability.OPEN_CASHBOX,
-            Capability.PERIODIC_REPORT,
-            Capability.CONTROL_TAPE,
-            Capability.BONUS_PAYMENT,
-            Capability.CREDIT_PAYMENT,
-        }
-    )
+    capabilities = CAPABILITIES
 
     def __init__(
         self,
@@ -181,18 +245,17 @@ class CasposDriver(FiscalDevice):
         retries: int = 2,
         currency: str = CURRENCY,
     ):
-        self.endpoint = url.rstrip("/") + "/" + path.lstrip("/")
         self.username, self.password = username, password
         self.timeout, self.retries = float(timeout), int(retries)
         self.currency = currency
-        self.session = requests.Session()
-        # the device is on the shop's LAN: an environment proxy must not carry fiscal documents
-        self.session.trust_env = False
+        # one timeout for connect and answer, as the addon's settings give it
+        self.transport = HttpTransport(HttpSettings(url=url, path=path, connect_timeout=None))
+        self.endpoint = self.transport.url
         self.logged_in = False
         self.qr_code_url = ""
 
     def close(self) -> None:
-        self.session.close()
+        self.transport.close()
 
     # -- the one raw call -----------------------------------------------------------------------
 
@@ -214,62 +277,61 @@ class CasposDriver(FiscalDevice):
         return answer
 
     def exchange(self, operation: Operation, data: dict | None, top: dict | None) -> Answer:
-        """One request, repeated with the very same bytes while it may be lost in transit."""
+        """One request, repeated with the very same bytes while it may be lost in transit.
+
+        A document whose answer is lost, cut off or unreadable is resent with its documentUUID
+        (the device answers the earlier document, code 1); after ``retries`` resends it is
+        ``OutcomeUnknown``. A read is repeated after a lost answer; its failure registers nothing.
+        """
         body: dict = {"operation": operation.value, **(top or {})}
         body.update({"username": self.username, "password": self.password})
         if data is not None:
             body["data"] = data
-        payload = encode(body)
+        payload = jsonwire.encode(body)
         shown = {key: value for key, value in body.items() if key != "password"}
-        retriable = operation in DOCUMENT_OPERATIONS or operation in READ_OPERATIONS
-        attempts = 1 + self.retries if retriable else 1
+        is_document = operation in DOCUMENT_OPERATIONS
+        is_read = operation in READ_OPERATIONS
+        attempts = 1 + self.retries if is_document or is_read else 1
         maybe_sent = False
         failure: FiscalError | None = None
         for _ in range(attempts):
             try:
-                response = self.session.post(
-                    self.endpoint, data=payload, headers=HEADERS, timeout=self.timeout
-                )
-            except requests.ConnectionError as error:
-                maybe_sent = maybe_sent or not nothing_sent(error)
-                failure = DeviceUnreachable(
-                    f"{operation.value}: no connection: {error}", self.endpoint
-                )
-                continue
-            except requests.Timeout:
-                maybe_sent = True
-                failure = DeviceTimeout(
-                    f"{operation.value}: no answer in {self.timeout:g} s", self.endpoint
-                )
-                continue
-            if response.status_code >= 500:
-                maybe_sent = True
-                failure = MalformedAnswer(
-                    f"{operation.value}: HTTP {response.status_code} from {self.endpoint}"
-                )
-                continue
-            return self.decode(operation, response, shown)
-        if maybe_sent and operation in DOCUMENT_OPERATIONS:
+                answer = self.transport.post(payload, self.timeout, ACCEPT)
+                if answer.status >= 500:
+                    raise MalformedAnswer(f"HTTP {answer.status} from {self.endpoint}")
+                return self.decode(operation, answer, shown)
+            except DeviceUnreachable as error:
+                failure = named(operation, error)
+            except (DeviceTimeout, MalformedAnswer) as error:
+                maybe_sent, failure = True, named(operation, error)
+                if is_read and isinstance(error, NotCasposAnswer):
+                    break  # the device answers garbage: asking again will not help
+        assert failure is not None
+        if maybe_sent and is_document:
             uuid = (data or {}).get("documentUUID", "")
             raise OutcomeUnknown(
-                f"{operation.value} {uuid}: no answer from {self.endpoint} after {attempts} "
-                f"attempt(s) ({failure}); resend with the same documentUUID to learn the outcome",
+                f"{operation.value} {uuid}: no readable answer from {self.endpoint} after "
+                f"{attempts} attempt(s) ({failure}); the document may exist: send it again with "
+                "the same documentUUID to learn the outcome",
                 request=shown,
             )
-        assert failure is not None
+        if is_read or not maybe_sent:
+            failure.outcome = Outcome.NOTHING_REGISTERED
         raise failure
 
-    def decode(self, operation: Operation, response: requests.Response, shown: dict) -> Answer:
+    def decode(self, operation: Operation, answer: HttpAnswer, shown: dict) -> Answer:
         try:
-            raw = loads(response.content)
+            raw = jsonwire.loads(answer.body)
+            if not isinstance(raw, dict):
+                raise TypeError("not an object")
             code = parse_code(raw["code"])
         except (ValueError, KeyError, TypeError):
-            if response.status_code == INVALID_LOGIN_SESSION:
+            if answer.status == INVALID_LOGIN_SESSION:
                 return Answer(INVALID_LOGIN_SESSION, "invalid login session", {}, {}, shown)
-            snippet = response.content[:ANSWER_SNIPPET].decode("utf-8", "replace")
-            raise MalformedAnswer(
+            snippet = answer.body[:ANSWER_SNIPPET].decode("utf-8", "replace")
+            raise NotCasposAnswer(
                 f"{operation.value}: answer from {self.endpoint} is not a Caspos JSON answer "
-                f"(HTTP {response.status_code}): {snippet!r}"
+                f"(HTTP {answer.status}): {snippet!r}"
             ) from None
         data = raw.get("data") if isinstance(raw.get("data"), dict) else {}
         return Answer(code, str(raw.get("message") or ""), data, raw, shown)
@@ -304,13 +366,15 @@ class CasposDriver(FiscalDevice):
         )
 
     def get_shift_status(self) -> ShiftState:
-        data = self.call(Operation.GET_SHIFT_STATUS).data
-        opened = str(data.get("shift_open_time") or "")
-        return ShiftState(
-            is_open=bool(data.get("shift_open")),
-            opened_at=parse_date(opened) if opened else None,
-            raw=data,
-        )
+        answer = self.call(Operation.GET_SHIFT_STATUS)
+        data = answer.data
+        with read_answer(Operation.GET_SHIFT_STATUS, answer):
+            opened = str(data.get("shift_open_time") or "")
+            return ShiftState(
+                is_open=bool(data.get("shift_open")),
+                opened_at=parse_date(opened) if opened else None,
+                raw=data,
+            )
 
     def shift_state(self) -> ShiftState:
         return self.get_shift_status()
@@ -324,52 +388,48 @@ class CasposDriver(FiscalDevice):
         """Close the shift; the answer is its Z report."""
         data = {"documentUUID": document_uuid, "cashierName": cashier}
         answer = self.call(Operation.CLOSE_SHIFT, data)
-        return report_result(DocumentKind.Z_REPORT, answer.data, answer.request, answer.raw)
+        with registered_answer(Operation.CLOSE_SHIFT, data, answer):
+            return report_result(DocumentKind.Z_REPORT, answer.data, answer.request, answer.raw)
 
     def get_x_report(self, cashier: str) -> ReportResult:
         answer = self.call(Operation.GET_X_REPORT, {"cashierName": cashier})
-        return report_result(DocumentKind.X_REPORT, answer.data, answer.request, answer.raw)
+        with read_answer(Operation.GET_X_REPORT, answer):
+            return report_result(DocumentKind.X_REPORT, answer.data, answer.request, answer.raw)
 
-    def get_periodic_z_report(self, start: datetime, end: datetime) -> ReportResult:
-        """Totals of the shifts closed between ``start`` and ``end``."""
+    def periodic_report(self, start: datetime, end: datetime) -> ReportResult:
+        """Totals of the shifts closed between ``start`` and ``end`` (getPeriodicZReport)."""
         data = {"startDate": format_date(start), "endDate": format_date(end)}
         answer = self.call(Operation.GET_PERIODIC_Z_REPORT, data)
-        return report_result(DocumentKind.Z_REPORT, answer.data, answer.request, answer.raw)
+        with read_answer(Operation.GET_PERIODIC_Z_REPORT, answer):
+            return report_result(DocumentKind.Z_REPORT, answer.data, answer.request, answer.raw)
 
-    def get_control_tape(self) -> ControlTape:
-        data = self.call(Operation.GET_CONTROL_TAPE).data
-        entries = [
-            TapeEntry(
-                document_id=str(entry.get("document_id", "")),
-                short_document_id=str(entry.get("short_document_id", "")),
-                number=int(entry.get("number", 0)),
-                type=str(entry.get("type", "")),
-                total=Decimal(entry.get("total_sum", 0)),
-                vat=Decimal(entry.get("total_vat", 0)),
-                item_count=int(entry.get("item_count", 0)),
-                created_at=str(entry.get("createdAtUtc", "")),
-            )
-            for entry in data.get("tape", [])
-        ]
-        shift_number = data.get("shift_number")
-        return ControlTape(
-            shift_number=int(shift_number) if shift_number is not None else None,
-            created_at=str(data.get("createdAtUtc", "")),
-            documents=entries,
-            raw=data,
-        )
+    def control_tape(self) -> ControlTape:
+        """The documents of the open shift (getControlTape)."""
+        answer = self.call(Operation.GET_CONTROL_TAPE)
+        with read_answer(Operation.GET_CONTROL_TAPE, answer):
+            return control_tape_of(answer.data)
 
-    def print_last_cheque(self) -> None:
-        self.call(Operation.PRINT_LAST_CHEQUE)
+    # the Odoo report wizard's names until it asks the neutral ones
+    get_periodic_z_report = periodic_report
+    get_control_tape = control_tape
 
     def print_duplicate(self) -> None:
-        self.print_last_cheque()
+        """Print the last document again (printLastCheque)."""
+        self.call(Operation.PRINT_LAST_CHEQUE)
+
+    print_last_cheque = print_duplicate
+
+    def numbers(self) -> tuple[str, str]:
+        """(cash register factory number, cashbox (fiscal module) factory number)."""
+        details = self.info()
+        return details.serial_number, details.fiscal_memory_number
 
     def is_connected_printer(self) -> bool:
         """True when the device reports its printer connected (code 0)."""
         return self.call(Operation.IS_CONNECTED_PRINTER).code == OK
 
     def open_cashbox(self) -> None:
+        """Open the cash drawer attached to the device."""
         self.call(Operation.OPEN_CASHBOX)
 
     # -- documents ------------------------------------------------------------------------------
@@ -377,12 +437,34 @@ class CasposDriver(FiscalDevice):
     def document(
         self, kind: DocumentKind, operation: Operation, data: dict, top: dict | None = None
     ) -> FiscalResult:
-        """Send a document operation and read its answer as the core's result."""
+        """Send a document operation and read its answer as the core's result.
+
+        Once the device has registered the document, nothing after it turns it into a failure:
+        when the QR base (getInfo) cannot be had, ``qr_link`` and ``qr_payload`` stay empty and
+        ``qr_link(document_id)`` fills them in later."""
         answer = self.call(operation, data, top)
-        found = answer.data
-        document_id = str(found.get("document_id", ""))
+        with registered_answer(operation, data, answer):
+            result = self.result_of(kind, answer)
+        if not self.qr_code_url:
+            # a registered document stays registered: its QR link can be made later
+            with contextlib.suppress(FiscalError):
+                self.get_info()
+        if self.qr_code_url and result.document_id:
+            result.qr_link = result.qr_payload = self.qr_code_url + result.document_id
+        return result
+
+    def qr_link(self, document_id: str) -> str:
+        """The link a document's QR code carries: getInfo's ``qr_code_url`` + ``document_id``.
+
+        Asks the device for the base when the driver does not know it yet (``FiscalError``
+        while it cannot); this is how a caller fills in a result whose ``qr_link`` is empty."""
         if not self.qr_code_url:
             self.get_info()
+        return self.qr_code_url + document_id
+
+    def result_of(self, kind: DocumentKind, answer: Answer) -> FiscalResult:
+        found = answer.data
+        document_id = str(found.get("document_id", ""))
         total = found.get("totalSum")
         return FiscalResult(
             kind=kind,
@@ -394,8 +476,6 @@ class CasposDriver(FiscalDevice):
             ),
             number=str(found.get("number", "")),
             total=Decimal(total) if total is not None else None,
-            qr_link=self.qr_code_url + document_id,
-            qr_payload=self.qr_code_url + document_id,
             bank=bank_of(found),
             repeated=answer.repeated,
             request=answer.request,
@@ -457,11 +537,22 @@ class CasposDriver(FiscalDevice):
 
     # -- the core's interface -------------------------------------------------------------------
 
+    def problems(self, receipt: Receipt) -> list[str]:
+        """The core's checks, then every Caspos limit; the same list ``fiscalize`` refuses."""
+        device = caspos_problems(receipt, self.currency)
+        try:
+            core = receipt_problems(receipt)
+        except ArithmeticError:  # a number past Decimal's precision, which ``device`` names
+            core = [] if device else ["a number of the receipt is too large to be computed"]
+        return list(dict.fromkeys([*core, *device]))
+
     def fiscalize(self, receipt: Receipt) -> FiscalResult:
         """A neutral sale becomes ``sale``, a storno ``moneyBack`` (type 0) of its parent."""
-        if receipt.kind in (DocumentKind.INVOICE, DocumentKind.CREDIT_NOTE):
-            raise UnsupportedOperation("Caspos has no invoices with the buyer's identity")
-        validate_receipt(receipt, caspos_problems(receipt, self.currency))
+        problems = self.problems(receipt)
+        if problems and receipt.buyer is not None:
+            raise NotACasposDocument(problems)
+        if problems:
+            raise ValidationError(problems)
         if receipt.kind is DocumentKind.STORNO:
             return self.money_back(money_back_request(receipt, self.currency))
         return self.sale(sale_request(receipt, self.currency))

@@ -6,7 +6,7 @@ and Solutions". One table, so a test can walk it and the emulator can answer wit
 
 from __future__ import annotations
 
-from ..core.errors import DeviceRejected
+from ..core.errors import DeviceRejected, UnsupportedOperation, ValidationError
 
 # code -> (device text, hint)
 ERRORS: dict[int, tuple[str, str]] = {
@@ -384,3 +384,8 @@ def rejected(code: int, message: str) -> DeviceRejected:
     """The device's refusal with its own words and the spec's hint for the code."""
     hint = ERRORS.get(code, ("", ""))[1]
     return DeviceRejected(code, message or error_text(code), hint)
+
+
+class NotACasposDocument(ValidationError, UnsupportedOperation):
+    """A receipt Caspos has no document for (an invoice with the buyer's identity): refused
+    before anything is sent, with its problems named like every validation problem."""

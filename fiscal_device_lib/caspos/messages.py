@@ -1,7 +1,7 @@
 """Typed Caspos requests: one dataclass per document operation, each able to write its ``data``.
 
 Field names are the domain's; ``to_data`` gives the spec's camelCase keys with numbers already
-typed for the wire (``Money`` 2 dp, ``Quantity`` 3 dp). Optional fields left at their defaults are
+quantized for the wire (money 2 dp, quantities 3 dp). Optional fields left at their defaults are
 not sent.
 """
 

@@ -1,17 +1,16 @@
-"""Caspos wire vocabulary: the spec's enums, number formats, limits and exact JSON.
+"""Caspos wire vocabulary: the spec's enums, number formats, limits and codes.
 
 Both the driver and the emulator speak through this module, so a format decision is made once.
-Numbers go on the wire as JSON numbers written from ``Decimal`` text (quantity 3 decimals, money
-2 decimals), never through a binary float.
+Bodies are written and read by ``core.jsonwire`` (the one JSON codec of every device): numbers
+are quantized here first (quantity 3 decimals, money 2 decimals) and go out as exact JSON
+numbers, never through a binary float.
 """
 
 from __future__ import annotations
 
 import enum
-import json
 from datetime import datetime
 from decimal import Decimal
-from json.encoder import encode_basestring as encode_text  # C speed, non-ASCII kept
 
 from ..core.money import round_money, round_quantity
 
@@ -34,6 +33,16 @@ MAX_MARKING_CODE_LENGTH = 255
 MAX_CONTRACT_LENGTH = 64
 MAX_PAYER_LENGTH = 128
 MAX_BONUS_CARD_LENGTH = 64
+MAX_CLIENT_NAME_LENGTH = 128
+MAX_ITEM_UUID_LENGTH = 64
+MAX_BANK_FIELD_LENGTH = 64  # transactionId, transactionNumber, approvalCode
+MAX_NOTE_LENGTH = 500  # the one note printed at the end (313 "check max string size failed")
+MAX_ITEMS = 500  # 620 "too many items"
+# Bounds of the numbers a document may carry (614 one item's total, 607 the document's):
+# a quantity below a million, an amount below a hundred million manat.
+MAX_QUANTITY = Decimal("999999.999")
+MAX_AMOUNT = Decimal("99999999.99")
+MAX_PERCENT = Decimal(100)
 RRN_LENGTH = 12  # ISO 8583 retrieval reference number
 SHIFT_HOURS = 24
 
@@ -56,6 +65,15 @@ VAT_PERCENT: dict[int, Decimal | None] = {
     VatType.SIMPLIFIED2: Decimal(2),
     VatType.SIMPLIFIED8: Decimal(8),
 }
+# The spec's own descriptions of the VAT types, with a reading for non-Azerbaijani users.
+VAT_LABELS: dict[int, str] = {
+    VatType.VAT18: "ƏDV 18 % (VAT 18 %)",
+    VatType.TRADE_SUPPLEMENT: "Ticarət ƏDV-si 18 % (trade mark-up VAT 18 %)",
+    VatType.VAT_FREE: "ƏDV-dən azad (VAT-exempt)",
+    VatType.VAT0: "ƏDV 0 % (VAT 0 %)",
+    VatType.SIMPLIFIED2: "Sadələşdirilmiş 2 % (simplified tax 2 %)",
+    VatType.SIMPLIFIED8: "Sadələşdirilmiş 8 % (simplified tax 8 %)",
+}
 
 
 class QuantityType(enum.IntEnum):
@@ -65,6 +83,16 @@ class QuantityType(enum.IntEnum):
     METRE = 3
     SQUARE_METRE = 4
     CUBIC_METRE = 5
+
+
+QUANTITY_LABELS: dict[int, str] = {
+    QuantityType.PIECE: "Ədəd (piece)",
+    QuantityType.KILOGRAM: "KQ (kilogram)",
+    QuantityType.LITRE: "Litr (litre)",
+    QuantityType.METRE: "Metr (metre)",
+    QuantityType.SQUARE_METRE: "Kv. metr (square metre)",
+    QuantityType.CUBIC_METRE: "Kub. metr (cubic metre)",
+}
 
 
 class CodeType(enum.IntEnum):
@@ -148,53 +176,14 @@ READ_OPERATIONS = frozenset(
 )
 
 
-class Money(Decimal):
-    """A Decimal written with exactly 2 decimals on the wire."""
+def money(value: Decimal | int | str) -> Decimal:
+    """An amount as the wire carries it: exactly 2 decimals (``core.jsonwire`` writes it so)."""
+    return round_money(Decimal(value))
 
 
-class Quantity(Decimal):
-    """A Decimal written with exactly 3 decimals on the wire."""
-
-
-def money(value: Decimal | int | str) -> Money:
-    return Money(round_money(Decimal(value)))
-
-
-def quantity(value: Decimal | int | str) -> Quantity:
-    return Quantity(round_quantity(Decimal(value)))
-
-
-def _number_text(value: Decimal) -> str:
-    if isinstance(value, Quantity):
-        return f"{value:.3f}"
-    return f"{value:.2f}"
-
-
-def dumps(value: object) -> str:
-    """Compact JSON with Decimals as exact numbers (2 dp, or 3 dp for ``Quantity``), UTF-8 text
-    kept as it is (Azerbaijani letters are not escaped)."""
-    kind = type(value)
-    if kind is str:
-        return encode_text(value)  # type: ignore[arg-type]
-    if kind is dict:
-        items = value.items()  # type: ignore[attr-defined]
-        return "{" + ",".join(f"{encode_text(str(k))}:{dumps(v)}" for k, v in items) + "}"
-    if kind is list or kind is tuple:
-        return "[" + ",".join(dumps(v) for v in value) + "]"  # type: ignore[attr-defined]
-    if isinstance(value, Decimal):
-        return _number_text(value)
-    if isinstance(value, enum.Enum):
-        return dumps(value.value)
-    return json.dumps(value)  # int, bool, None, float
-
-
-def encode(value: object) -> bytes:
-    return dumps(value).encode("utf-8")
-
-
-def loads(text: str | bytes) -> object:
-    """JSON with every fraction read as Decimal, so money never passes through a float."""
-    return json.loads(text, parse_float=Decimal)
+def quantity(value: Decimal | int | str) -> Decimal:
+    """A quantity as the wire carries it: exactly 3 decimals."""
+    return round_quantity(Decimal(value))
 
 
 def parse_code(value: object) -> int:

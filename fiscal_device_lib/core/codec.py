@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import re
 import types
 import typing
 from datetime import datetime
@@ -16,14 +17,13 @@ from decimal import Decimal
 from .documents import CashOperation, Receipt, TextLine
 from .errors import ValidationError
 from .money import to_decimal
+from .text import shown, shown_name
+from .validation import ITEM_LABELS
 
-# How a list field's items are named in messages: "line 2", "payment 1".
-ITEM_LABELS = {
-    "lines": "line",
-    "payments": "payment",
-    "text_before_payment": "text before payment",
-    "text_after_payment": "text after payment",
-}
+# Whole numbers (operator, department, receipt numbers) are small on every device; text must be
+# ASCII digits only ("2_0" and other scripts' digits are refused, as for amounts).
+WHOLE_NUMBER_LIMIT = 10**9
+WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
 
 
 def _label(path: str, name: str) -> str:
@@ -46,23 +46,20 @@ def _decode(value: object, hint: object, where: str) -> object:
     if hint is Decimal:
         return to_decimal(value, where)
     if hint is int:
-        if isinstance(value, bool) or not isinstance(value, int | str):
-            raise ValueError(f"{where} must be a whole number, not {value!r}")
-        try:
-            return int(value)
-        except ValueError:
-            raise ValueError(f"{where} must be a whole number, not {value!r}") from None
+        return _whole_number(value, where)
     if hint is str:
         if not isinstance(value, str):
-            raise ValueError(f"{where} must be text, not {value!r}")
+            raise ValueError(f"{where} must be text, not {shown(value)}")
         return value
     if hint is bool:
         if not isinstance(value, bool):
-            raise ValueError(f"{where} must be true or false, not {value!r}")
+            raise ValueError(f"{where} must be true or false, not {shown(value)}")
         return value
     if hint is datetime:
         try:
-            return datetime.fromisoformat(str(value))
+            if not (isinstance(value, str) and value.isascii()):
+                raise ValueError
+            return datetime.fromisoformat(value)
         except ValueError:
             raise ValueError(f"{where} must be a date-time like 2026-11-21T10:30:00") from None
     if isinstance(hint, type) and issubclass(hint, enum.Enum):
@@ -70,8 +67,20 @@ def _decode(value: object, hint: object, where: str) -> object:
             return hint(value)
         except ValueError:
             allowed = ", ".join(str(m.value) for m in hint)
-            raise ValueError(f"{where} {value!r} is not one of {allowed}") from None
+            raise ValueError(f"{where} {shown(value)} is not one of {allowed}") from None
     raise AssertionError(f"no decoder for {hint!r}")
+
+
+def _whole_number(value: object, where: str) -> int:
+    if isinstance(value, str) and WHOLE_NUMBER.fullmatch(value.strip(" ")):
+        value = int(value) if len(value) <= 20 else WHOLE_NUMBER_LIMIT
+    elif isinstance(value, Decimal) and value.is_finite() and value.as_tuple().exponent == 0:
+        value = WHOLE_NUMBER_LIMIT  # an integer too long for int(): jsonwire keeps it a Decimal
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{where} must be a whole number, not {shown(value)}")
+    if not -WHOLE_NUMBER_LIMIT < value < WHOLE_NUMBER_LIMIT:
+        raise ValueError(f"{where} is too large (at most {WHOLE_NUMBER_LIMIT - 1})")
+    return value
 
 
 def _decode_object(data: object, cls: type, path: str) -> object:
@@ -79,7 +88,9 @@ def _decode_object(data: object, cls: type, path: str) -> object:
         raise ValidationError(f"{path or 'document'} must be an object")
     hints = typing.get_type_hints(cls)
     known = {f.name: f for f in dataclasses.fields(cls)}
-    problems = [f"{_label(path, key)}: unknown field" for key in data if key not in known]
+    problems = [
+        f"{_label(path, shown_name(key))}: unknown field" for key in data if key not in known
+    ]
     values = {}
     for name, fld in known.items():
         where = _label(path, name.replace("_", " "))

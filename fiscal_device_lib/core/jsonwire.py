@@ -30,50 +30,104 @@ def encode(value: object) -> bytes:
     return dumps(value).encode("utf-8")
 
 
+# Speed (bench/bench_jsonwire.py): the scalars a device body is made of (str, int, Decimal,
+# None) are written inline by the container loops, without a call per value; a dict key is
+# escaped once and remembered; a Decimal's own ``str`` (C) is used whenever it is already plain
+# notation, ``format(d, "f")`` only for exponent forms.
+_KEYS: dict[str, str] = {}  # key -> its escaped text followed by ":"
+_KEYS_LIMIT = 4096  # protocol keys repeat; keys of arbitrary data must not grow this forever
+_DIGITS = "0123456789"
+
+
+def _key(key: object) -> str:
+    written = _KEYS.get(key)  # type: ignore[call-overload]
+    if written is None:
+        if type(key) is not str:
+            if isinstance(key, float):
+                raise TypeError(f"float key {key!r} on the way to a device: use Decimal or str")
+            key = key.value if isinstance(key, enum.Enum) else str(key)
+        written = encode_basestring(key) + ":"
+        if type(key) is str and len(_KEYS) < _KEYS_LIMIT:
+            _KEYS[key] = written
+    return written
+
+
+def _decimal(value: Decimal) -> str:
+    text = str(value)
+    if text[-1] in _DIGITS and "E" not in text:
+        return text
+    if not value.is_finite():
+        raise TypeError(f"{value!r} cannot be written as JSON")
+    return format(value, "f")
+
+
 def _write(value: object, out) -> None:
     kind = type(value)
-    if kind is str:
-        out(encode_basestring(value))
-    elif kind is dict:
+    if kind is dict:
         out("{")
-        first = True
+        separator = ""
         for key, item in value.items():  # type: ignore[attr-defined]
-            if not first:
-                out(",")
-            first = False
-            out(encode_basestring(key if type(key) is str else str(key)))
-            out(":")
-            _write(item, out)
+            written = _KEYS.get(key)
+            if written is None:
+                written = _key(key)
+            kind = type(item)
+            if kind is str:
+                out(f"{separator}{written}{encode_basestring(item)}")
+            elif kind is Decimal:
+                text = str(item)  # inline: the common money case costs no extra call
+                if text[-1] not in _DIGITS or "E" in text:
+                    text = _decimal(item)
+                out(f"{separator}{written}{text}")
+            elif kind is int:
+                out(f"{separator}{written}{item}")
+            elif item is None:
+                out(f"{separator}{written}null")
+            else:
+                out(separator + written)
+                _write(item, out)
+            separator = ","
         out("}")
     elif kind is list or kind is tuple:
         out("[")
-        first = True
+        separator = ""
         for item in value:  # type: ignore[attr-defined]
-            if not first:
-                out(",")
-            first = False
-            _write(item, out)
+            kind = type(item)
+            if kind is str:
+                out(separator + encode_basestring(item))
+            elif kind is Decimal:
+                out(separator + _decimal(item))
+            else:
+                if separator:
+                    out(separator)
+                _write(item, out)
+            separator = ","
         out("]")
+    elif kind is str:
+        out(encode_basestring(value))
+    elif kind is Decimal:
+        out(_decimal(value))  # type: ignore[arg-type]
+    elif kind is int:
+        out(str(value))
     elif value is None:
         out("null")
     elif value is True:
         out("true")
     elif value is False:
         out("false")
-    elif kind is int:
-        out(str(value))
-    elif isinstance(value, Decimal):
-        if not value.is_finite():
-            raise TypeError(f"{value!r} cannot be written as JSON")
-        out(format(value, "f"))
     elif isinstance(value, enum.Enum):
         _write(value.value, out)
+    elif isinstance(value, float):
+        raise TypeError(f"float {value!r} on the way to a device: use Decimal")
+    elif isinstance(value, Decimal):
+        out(_decimal(value))
     elif isinstance(value, str):
         out(encode_basestring(str(value)))
     elif isinstance(value, int):
         out(str(int(value)))
-    elif isinstance(value, float):
-        raise TypeError(f"float {value!r} on the way to a device: use Decimal")
+    elif isinstance(value, dict):
+        _write(dict(value), out)
+    elif isinstance(value, list | tuple):
+        _write(list(value), out)
     else:
         raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
@@ -93,6 +147,11 @@ def _no_duplicates(pairs: list[tuple[str, object]]) -> dict:
     return result
 
 
+def _parse_int(text: str) -> int | Decimal:
+    # beyond 4300 digits int() refuses; a Decimal keeps the number for the reader to judge
+    return int(text) if len(text) <= 40 else Decimal(text)
+
+
 def loads(data: str | bytes) -> object:
     """Strict JSON: fractions as ``Decimal``; ``JsonError`` says what is wrong and where."""
     if isinstance(data, bytes | bytearray):
@@ -104,6 +163,7 @@ def loads(data: str | bytes) -> object:
         return json.loads(
             data,
             parse_float=Decimal,
+            parse_int=_parse_int,
             parse_constant=_refuse_constant,
             object_pairs_hook=_no_duplicates,
         )

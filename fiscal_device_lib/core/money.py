@@ -2,32 +2,66 @@
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from .text import shown
 
 CENT = Decimal("0.01")
 MILLI = Decimal("0.001")
 ZERO = Decimal("0.00")
 HUNDRED = Decimal(100)
+# No amount or quantity a till handles comes near this; below it, quantity × price and every
+# rounding stay inside Decimal's default context (28 digits), and the devices add tighter bounds.
+NUMBER_LIMIT = Decimal(10) ** 15
+INT_LIMIT = 10**15
+MAX_DIGITS = 30
+PLAIN_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 
 
 def to_decimal(value: object, field: str) -> Decimal:
-    """Read a number without passing through binary floats (``0.1`` stays ``0.1``)."""
+    """Read a number without passing through binary floats (``0.1`` stays ``0.1``).
+
+    The one reading path for every amount and quantity: text must be plain ASCII decimal
+    notation (``"12.50"``, ``"-3"``; no ``"2_0"``, no exponent, no other scripts' digits), and no
+    number may reach ``NUMBER_LIMIT`` or carry more than ``MAX_DIGITS`` digits, so that no later
+    product or rounding can leave ``Decimal``'s context.
+    """
     if isinstance(value, bool):
-        raise ValueError(f"{field} must be a number, not {value!r}")
+        raise ValueError(f"{field} must be a number, not {shown(value)}")
     if isinstance(value, Decimal):
         result = value
-    elif isinstance(value, int | str):
-        try:
-            result = Decimal(str(value).strip())
-        except InvalidOperation:
-            raise ValueError(f"{field} must be a number, not {value!r}") from None
+    elif isinstance(value, int):
+        if not -INT_LIMIT < value < INT_LIMIT:  # before str(): a huge int cannot even be written
+            raise ValueError(f"{field} is too large ({shown(value)})")
+        result = Decimal(value)
+    elif isinstance(value, str):
+        text = value.strip(" ")
+        if not PLAIN_DECIMAL.fullmatch(text):
+            raise ValueError(f"{field} {_how_to_write(text)}, not {shown(value)}")
+        result = Decimal(text)
     elif isinstance(value, float):
         result = Decimal(repr(value))
     else:
-        raise ValueError(f"{field} must be a number, not {value!r}")
+        raise ValueError(f"{field} must be a number, not {shown(value)}")
     if not result.is_finite():
-        raise ValueError(f"{field} must be a finite number, not {value!r}")
+        raise ValueError(f"{field} must be a finite number, not {shown(value)}")
+    if not -NUMBER_LIMIT < result < NUMBER_LIMIT:
+        raise ValueError(f"{field} is too large ({shown(result)})")
+    if len(result.as_tuple().digits) > MAX_DIGITS:
+        raise ValueError(f"{field} has too many digits ({shown(result)})")
     return result
+
+
+def _how_to_write(text: str) -> str:
+    """What is wrong with number text that is not plain decimal notation."""
+    try:
+        number = Decimal(text)
+    except (InvalidOperation, ValueError):
+        return "must be a number"
+    if not number.is_finite():
+        return "must be a finite number"
+    return "must be written as a plain decimal number like 12.50"
 
 
 def round_money(value: Decimal) -> Decimal:

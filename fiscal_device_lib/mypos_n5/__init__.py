@@ -1,30 +1,76 @@
-"""myPOS N5 Fiscal (Bulgaria, Naredba N-18): JSON-RPC 2.0 driver and stateful emulator.
+"""myPOS N5 Fiscal (Bulgaria, Naredba N-18): JSON-RPC 2.0 driver, its facts and its emulator.
 
-``FAMILY`` registers it with the command line, the demo and the Odoo addon.
+``FAMILY`` is the one place the command line, the demo and the Odoo addon read the N5's facts.
+Importing this package loads no command line, no ``argparse``, no emulator and nothing
+POSIX-only: the emulator is imported when ``FAMILY.emulator`` is called.
 """
 
-from ..families import DemoProfile, DeviceFamily
-from .cli import add_call_parser, add_emulate_parser, add_receipt_parser
-from .driver import N5Driver, connect
-from .emulator import N5Emulator, emulator
-from .paper import last_z_report
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TextIO
+
+from ..core.family import DemoProfile, DeviceFamily
+from .driver import CAPABILITIES, N5Driver, connect, settings
+from .errors import RESUMABLE_CODES
+from .wire import (
+    CURRENCY,
+    DEPARTMENT_CHOICES,
+    PAYMENT_KINDS,
+    SHIFT_HOURS,
+    VAT_CLASSES,
+    parse_reference,
+)
+
+
+@contextmanager
+def run_emulator(
+    state_dir: str | None = None,
+    paper: TextIO | None = None,
+    link: str | None = None,
+    tcp: tuple[str, int] | bool = False,
+) -> Iterator[dict]:
+    """Run an N5 emulator in this process and yield the ``connect`` settings that reach it.
+
+    State is kept in ``state_dir``/n5.json when given. It serves a pseudo-terminal, or TCP
+    (``tcp=True`` or ``(host, port)``) so that several processes share the one emulator through
+    ``socket://host:port``.
+    """
+    from .emulator.server import emulator
+
+    with emulator(state_dir=state_dir, paper=paper, link=link, tcp=tcp) as connect_settings:
+        yield connect_settings
+
+
+def _last_z_report(paper: str) -> str:
+    from .emulator.paper import last_z_report
+
+    return last_z_report(paper)
+
 
 FAMILY = DeviceFamily(
     name="n5",
     title="myPOS N5 Fiscal (Bulgaria)",
+    capabilities=CAPABILITIES,
     connect=connect,
-    emulator=emulator,
-    # N-18's groups in the device's Latin letters: A 0 %, B 20 %, D (Cyrillic Г) 9 %
+    settings=settings,
+    emulator=run_emulator,
+    vat_classes=VAT_CLASSES,
+    payment_kinds=PAYMENT_KINDS,
+    # N-18's groups in the device's Latin letters: B (Cyrillic Б) 20 %, D (Cyrillic Г) 9 %
     demo=DemoProfile(
         vat_standard="B",
         vat_reduced="D",
         currency="",
         unit_piece=None,
-        z_report_on_paper=last_z_report,
+        z_report_on_paper=_last_z_report,
     ),
-    add_emulate_parser=add_emulate_parser,
-    add_call_parser=add_call_parser,
-    add_receipt_parser=add_receipt_parser,
+    departments=DEPARTMENT_CHOICES,
+    currency=CURRENCY,
+    shift_hours=SHIFT_HOURS,
+    print_again_codes=frozenset(str(code) for code in RESUMABLE_CODES),
+    parse_reference=parse_reference,
     notes=[
         "No idempotency key: a document whose answer is lost raises OutcomeUnknown; "
         "check the journal (PrintEJ) before issuing it again.",
@@ -32,4 +78,14 @@ FAMILY = DeviceFamily(
     ],
 )
 
-__all__ = ["FAMILY", "N5Driver", "N5Emulator", "connect", "emulator"]
+
+def __getattr__(name: str) -> object:
+    # the emulator class stays importable from here without being loaded with the package
+    if name == "N5Emulator":
+        from .emulator import N5Emulator
+
+        return N5Emulator
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = ["FAMILY", "N5Driver", "N5Emulator", "connect", "run_emulator", "settings"]

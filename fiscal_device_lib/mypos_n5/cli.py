@@ -1,11 +1,16 @@
-"""``fiscal-device emulate|call|receipt n5``: the N5's command-line parsers."""
+"""``fiscal-device emulate|call|receipt n5``: the N5's command-line parsers.
+
+Imports only ``cli_support``, this package and its emulator, never the top-level command line.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from ..cli_support import (
+    EXIT_CODES_HELP,
     load_json_argument,
     load_receipt,
     print_json,
@@ -15,7 +20,9 @@ from ..cli_support import (
 )
 from ..core.errors import ValidationError
 from .driver import METHODS, N5Driver, connect
-from .emulator import N5Emulator
+
+if TYPE_CHECKING:
+    from .emulator.server import N5Emulator
 
 
 def _address(text: str) -> tuple[str, int]:
@@ -67,6 +74,9 @@ def apply_fault_knobs(emulator: N5Emulator, args: argparse.Namespace) -> None:
 def emulate_command(args: argparse.Namespace) -> int:
     stop = stop_on_signals()
     paper = open(args.paper, "a", encoding="utf-8") if args.paper else sys.stdout  # noqa: SIM115
+    # the emulator (and its POSIX-only pty host) loads only for the emulate command
+    from .emulator.server import N5Emulator
+
     emulator = N5Emulator(state_path=args.state, paper=paper, link=args.link)
     apply_fault_knobs(emulator, args)
     try:
@@ -140,10 +150,26 @@ def receipt_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def run(argv: list[str]) -> int:
-    """Entry for tests: the whole ``fiscal-device`` command line, guarded."""
-    from ..cli import build_parser
+def build_parser() -> argparse.ArgumentParser:
+    """``emulate|call|receipt n5`` on their own, as the ``fiscal-device`` command shows them."""
+    parser = argparse.ArgumentParser(
+        prog="fiscal-device",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, add_parser in (
+        ("emulate", add_emulate_parser),
+        ("call", add_call_parser),
+        ("receipt", add_receipt_parser),
+    ):
+        group = commands.add_parser(name)
+        add_parser(group.add_subparsers(dest="family", required=True, metavar="DEVICE"))
+    return parser
 
+
+def run(argv: list[str]) -> int:
+    """Entry for tests: the N5's commands (``call n5 ...``), guarded as the command line is."""
     args = build_parser().parse_args(argv)
     return run_guarded(lambda: args.func(args))
 

@@ -7,11 +7,11 @@ first complete value ends and skips whitespace and line breaks between values.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from ..core import jsonwire
 from ..core.errors import MalformedAnswer
 
 JSONRPC_VERSION = "2.0"
@@ -22,16 +22,68 @@ _STRUCTURE = re.compile(rb'[{}\[\]"]')
 _STRING_STOP = re.compile(rb'["\\]')
 
 
-def _string_end(buffer: bytes, pos: int) -> int | None:
-    """Index just past the closing quote of a string whose body starts at ``pos``."""
-    while True:
-        match = _STRING_STOP.search(buffer, pos)
-        if match is None:
-            return None
-        if buffer[match.start()] == ord("\\"):
-            pos = match.end() + 1  # the escaped character, whatever it is, is not a quote
-            continue
-        return match.end()
+class Scanner:
+    """Finds the complete JSON values of a growing buffer, examining each byte once.
+
+    A serial answer arrives in pieces; the reader hands over the whole buffer after each piece.
+    The scanner remembers where it stopped (inside a string, how deep) and goes on from there,
+    so a large answer costs one pass, not one pass per piece. ``next`` returns ``(begin, end)``
+    of the next complete object or array (then scans on from ``end``), None while unfinished;
+    ``MalformedAnswer`` when the bytes cannot start a message. The buffer may only grow.
+    """
+
+    def __init__(self, start: int = 0):
+        self.pos = start  # everything before this has been examined
+        self.begin: int | None = None  # where the value being scanned starts
+        self.depth = 0
+        self.in_string = False
+
+    def next(self, buffer: bytes) -> tuple[int, int] | None:
+        size = len(buffer)
+        if self.begin is None:
+            begin = _WHITESPACE.match(buffer, self.pos).end()
+            if begin == size:
+                self.pos = begin
+                return None
+            if buffer[begin] not in b"{[":
+                raise MalformedAnswer(
+                    f"not a JSON-RPC message: {bytes(buffer[begin : begin + 40])!r}"
+                )
+            self.begin, self.pos, self.depth, self.in_string = begin, begin, 0, False
+        pos = self.pos
+        while pos < size:
+            if self.in_string:
+                match = _STRING_STOP.search(buffer, pos)
+                if match is None:
+                    pos = size
+                    break
+                if buffer[match.start()] == ord("\\"):
+                    if match.end() >= size:  # the escaped character has not come yet
+                        pos = match.start()
+                        break
+                    pos = match.end() + 1  # the escaped character, whatever it is, is no quote
+                    continue
+                self.in_string, pos = False, match.end()
+                continue
+            match = _STRUCTURE.search(buffer, pos)
+            if match is None:
+                pos = size
+                break
+            char, pos = buffer[match.start()], match.end()
+            if char == ord('"'):
+                self.in_string = True
+            elif char in b"{[":
+                self.depth += 1
+            else:
+                self.depth -= 1
+                if self.depth == 0:
+                    found = (self.begin, pos)
+                    self.begin, self.pos = None, pos
+                    return found
+        self.pos = pos
+        if size - self.begin > MAX_MESSAGE_BYTES:
+            raise MalformedAnswer(f"no complete message in {size - self.begin} bytes")
+        return None
 
 
 def find_message(buffer: bytes, start: int = 0) -> tuple[int, int] | None:
@@ -40,59 +92,41 @@ def find_message(buffer: bytes, start: int = 0) -> tuple[int, int] | None:
     Returns None while the value is unfinished (or only whitespace has arrived); raises
     ``MalformedAnswer`` when the bytes cannot be the start of a message.
     """
-    begin = _WHITESPACE.match(buffer, start).end()
-    if begin == len(buffer):
-        return None
-    if buffer[begin] not in b"{[":
-        raise MalformedAnswer(f"not a JSON-RPC message: {bytes(buffer[begin : begin + 40])!r}")
-    depth, pos = 0, begin
-    while True:
-        match = _STRUCTURE.search(buffer, pos)
-        if match is None:
-            break
-        char, pos = buffer[match.start()], match.end()
-        if char == ord('"'):
-            end = _string_end(buffer, pos)
-            if end is None:
-                break
-            pos = end
-        elif char in b"{[":
-            depth += 1
-        else:
-            depth -= 1
-            if depth == 0:
-                return begin, pos
-    if len(buffer) - begin > MAX_MESSAGE_BYTES:
-        raise MalformedAnswer(f"no complete message in {len(buffer) - begin} bytes")
-    return None
+    return Scanner(start).next(buffer)
 
 
 def split_messages(buffer: bytes) -> tuple[list[bytes], bytes]:
     """Every complete message in ``buffer`` and the unfinished rest (whitespace dropped)."""
-    messages, pos = [], 0
-    while (found := find_message(buffer, pos)) is not None:
+    messages, pos, scanner = [], 0, Scanner()
+    while (found := scanner.next(buffer)) is not None:
         messages.append(bytes(buffer[found[0] : found[1]]))
         pos = found[1]
     rest = buffer[_WHITESPACE.match(buffer, pos).end() :]
     return messages, bytes(rest)
 
 
-def _json_number(value: object) -> float:
-    if isinstance(value, Decimal):
-        # a float's repr is its shortest round-trip text: a 2- or 3-dp Decimal goes out unchanged
-        return float(value)
-    raise TypeError(f"not JSON serialisable: {value!r}")
+def _trimmed(value: object) -> object:
+    """Decimals without trailing zeros (``2.40`` -> ``2.4``, ``100`` stays ``100``): the wire
+    form the device has always been sent, still exact."""
+    if isinstance(value, Decimal) and value.is_finite():
+        sign, digits, exponent = value.as_tuple()
+        while exponent < 0 and len(digits) > 1 and digits[-1] == 0:  # exact: no context rounding
+            digits, exponent = digits[:-1], exponent + 1
+        return Decimal((sign, digits, exponent))
+    if isinstance(value, dict):
+        return {key: _trimmed(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_trimmed(item) for item in value]
+    return value
 
 
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_json_number)
-
-
-def encode(message: dict) -> bytes:
-    """Compact UTF-8 JSON (Cyrillic as is, not ``\\u`` escapes), Decimals as numbers."""
-    return _ENCODER.encode(message).encode("utf-8")
+def encode(message: object) -> bytes:
+    """Compact UTF-8 JSON by the core's one writer: Decimals exact, floats refused."""
+    return jsonwire.encode(_trimmed(message))
 
 
 def encode_request(method: str, params: object, request_id: int) -> bytes:
+    """A JSON-RPC 2.0 request; ``params`` omitted when None."""
     message: dict = {"jsonrpc": JSONRPC_VERSION, "id": request_id, "method": method}
     if params is not None:
         message["params"] = params
@@ -110,15 +144,12 @@ def encode_error(request_id: object, code: int, message: str, data: object = Non
     return encode({"jsonrpc": JSONRPC_VERSION, "id": request_id, "error": error})
 
 
-def _reject_constant(name: str) -> object:
-    raise ValueError(f"{name} is not JSON")
-
-
 def decode(raw: bytes) -> object:
-    """One message's JSON value, numbers with a fraction as ``Decimal`` (money never floats)."""
+    """One message's JSON value by the core's strict reader: fractions as ``Decimal``;
+    duplicate keys, NaN, bad UTF-8 and deep nesting are ``MalformedAnswer``."""
     try:
-        return json.loads(raw.decode("utf-8"), parse_float=Decimal, parse_constant=_reject_constant)
-    except (UnicodeDecodeError, ValueError) as error:
+        return jsonwire.loads(raw)
+    except (ValueError, RecursionError, MemoryError) as error:
         raise MalformedAnswer(f"not valid JSON: {error}") from None
 
 
@@ -149,7 +180,8 @@ def parse_response(message: object) -> Response:
     if "result" in message:
         return Response(message["id"], result=message["result"])
     error = message["error"]
-    if not isinstance(error, dict) or not isinstance(error.get("code"), int):
+    code = error.get("code") if isinstance(error, dict) else None
+    if isinstance(code, bool) or not isinstance(code, int):
         raise MalformedAnswer(f"the answer's error has no numeric code: {error!r:.80}")
     return Response(
         message["id"],

@@ -6,6 +6,7 @@ validation; every message names its field and line. Nothing here talks to the de
 
 from __future__ import annotations
 
+import unicodedata
 from decimal import Decimal
 
 from ..core.documents import (
@@ -24,30 +25,21 @@ from ..core.errors import MalformedAnswer, ValidationError
 from ..core.money import round_money
 from ..core.validation import validate_cash_operation, validate_receipt
 from .wire import (
+    CURRENCY,
+    CYRILLIC_VAT_GROUPS,
     DEPARTMENTS,
     MAX_AMOUNT,
     MAX_BUYER_FIELD,
     MAX_DESCRIPTION,
     MAX_OPERATOR_NAME,
+    MAX_QUANTITY,
     MAX_TEXT,
+    MEDIUM_BY_PAYMENT,
     STORNO_DATE_FORMAT,
     VAT_GROUPS,
     parse_qr,
 )
 
-MEDIUM_BY_PAYMENT = {
-    PaymentKind.CASH: "MEDIUM_CASH",
-    PaymentKind.CARD: "MEDIUM_CARD",
-    PaymentKind.CHECK: "MEDIUM_CHECK",
-    PaymentKind.COUPON: "MEDIUM_COUPON",
-    PaymentKind.EXT_COUPON: "MEDIUM_EXT_COUPON",
-    PaymentKind.PACKAGING: "MEDIUM_PACKAGING",
-    PaymentKind.INTERNAL_SERVICE: "MEDIUM_INTERNAL_SERVICE",
-    PaymentKind.DAMAGE: "MEDIUM_DAMAGE",
-    PaymentKind.BANK: "MEDIUM_BANK",
-    PaymentKind.NZOK: "MEDIUM_NZOK",
-    PaymentKind.RESERVE2: "MEDIUM_RESERVE2",
-}
 STORNO_TYPE_BY_REASON = {
     StornoReason.OPERATOR_ERROR: "OPERATOR_ERROR",
     StornoReason.GOODS_RETURN: "ATRICLE_RETURN",  # the spec's spelling, which the device expects
@@ -62,28 +54,79 @@ def _too_long(where: str, label: str, text: str, limit: int) -> list[str]:
 
 
 def operator_problems(operator: Operator) -> list[str]:
-    return _too_long("operator: ", "name", operator.name, MAX_OPERATOR_NAME)
+    problems = _too_long("operator: ", "name", operator.name, MAX_OPERATOR_NAME)
+    if operator.number > 2**31 - 1:  # the spec's "Int"
+        problems.append(f"operator: number must be at most {2**31 - 1}")
+    return problems
+
+
+def printable_problems(where: str, label: str, text: str, required: bool = True) -> list[str]:
+    """Control characters (NUL, newline, ESC, ...) and lone surrogates never reach the paper;
+    a required text of only invisible characters prints as nothing."""
+    problems = []
+    bad = sorted({char for char in text if unicodedata.category(char) in _UNPRINTABLE})
+    if bad:
+        shown = ", ".join(f"U+{ord(char):04X}" for char in bad[:5])
+        problems.append(f"{where}{label} contains control characters ({shown})")
+    elif required and text.strip() and all(_invisible(char) for char in text):
+        problems.append(f"{where}{label} holds only invisible characters")
+    return problems
+
+
+_UNPRINTABLE = {"Cc", "Cs", "Co", "Cn", "Zl", "Zp"}
+
+
+def _invisible(char: str) -> bool:
+    return char.isspace() or unicodedata.category(char) in ("Cf", "Mn", "Me", "Zs")
+
+
+def _amount_problems(where: str, label: str, value: Decimal, limit: Decimal) -> list[str]:
+    if value.is_finite() and abs(value) < limit:
+        return []
+    return [f"{where}{label} is beyond what the N5 registers (below {limit:,f})"]
 
 
 def line_problems(line: Line, where: str) -> list[str]:
+    problems = []
+    problems += _amount_problems(where, "quantity", line.quantity, MAX_QUANTITY)
+    problems += _amount_problems(where, "unit price", line.unit_price, MAX_AMOUNT)
+    if not problems:  # quantity × price is computable only within the bounds
+        problems += _amount_problems(where, "line total", line.total, MAX_AMOUNT)
+    for label, value in (
+        ("unit (a Caspos quantity type)", line.unit),
+        ("purchase price", line.purchase_price),
+        ("marking codes", line.marking_codes),
+    ):
+        if value not in (None, "", []):
+            problems.append(f"{where}{label}: the N5 has no such field; leave it empty")
     if line.department is not None:
-        if line.department not in DEPARTMENTS:
-            return [f"{where}department {line.department} is not an N5 department (0–100)"]
-        return []
-    problems = _too_long(where, "name", line.name, MAX_DESCRIPTION)
+        if isinstance(line.department, bool) or line.department not in DEPARTMENTS:
+            problems.append(f"{where}department {line.department} is not an N5 department (0–100)")
+        return problems
+    problems += _too_long(where, "name", line.name, MAX_DESCRIPTION)
+    problems += printable_problems(where, "name", line.name)
     if line.vat_class not in (None, "") and (
         len(line.vat_class) != 1 or line.vat_class not in VAT_GROUPS
     ):
         problems.append(f"{where}VAT class {line.vat_class!r} is not an N5 VAT group (A–H)")
+        if line.vat_class in CYRILLIC_VAT_GROUPS:
+            latin = VAT_GROUPS[CYRILLIC_VAT_GROUPS.index(line.vat_class)]
+            problems.append(
+                f"{where}the N5 takes the Latin letter {latin} for group {line.vat_class}"
+            )
     return problems
 
 
 def text_problems(label: str, texts: list[TextLine], barcode_allowed: bool) -> list[str]:
     problems = []
     for index, text in enumerate(texts, start=1):
-        problems += _too_long(f"{label} {index}: ", "text", text.text, MAX_TEXT)
+        where = f"{label} {index}: "
+        problems += _too_long(where, "text", text.text, MAX_TEXT)
+        problems += printable_problems(where, "text", text.text)
         if text.barcode and not barcode_allowed:
-            problems.append(f"{label} {index}: the N5 prints barcodes only after the payment")
+            problems.append(f"{where}the N5 prints barcodes only after the payment")
+        elif text.barcode and not (text.text.isascii() and text.text.isprintable()):
+            problems.append(f"{where}an EAN128 barcode holds printable ASCII only")
     return problems
 
 
@@ -97,6 +140,29 @@ def buyer_problems(buyer: Buyer) -> list[str]:
         ("VAT number", buyer.vat_number),
     ):
         problems += _too_long("buyer: ", label, value, MAX_BUYER_FIELD)
+        problems += printable_problems("buyer: ", label, value)
+    return problems
+
+
+def unsupported_problems(receipt: Receipt, currency: str) -> list[str]:
+    """Neutral fields the N5 cannot carry: refused, never silently dropped."""
+    problems = []
+    if receipt.note:
+        problems.append(
+            "note: the N5 prints no document note; put it in text before payment instead"
+        )
+    if receipt.currency and currency and receipt.currency != currency:
+        problems.append(
+            f"currency: the N5 registers {currency} only, this receipt is in {receipt.currency}"
+        )
+    for label, value in (
+        ("customer: the N5 has no loyalty (bonus card) fields", receipt.customer),
+        ("bank: the N5 takes no card transaction details", receipt.bank),
+        ("credit: the N5 has no credit terms", receipt.credit),
+        ("prepayment document: the N5 has no advance payments", receipt.prepayment_document_id),
+    ):
+        if value:
+            problems.append(label)
     return problems
 
 
@@ -111,11 +177,14 @@ def storno_problems(receipt: Receipt) -> list[str]:
     return []
 
 
-def device_problems(receipt: Receipt) -> list[str]:
-    """What the N5 would refuse, beyond the core's checks."""
+def device_problems(receipt: Receipt, currency: str = CURRENCY) -> list[str]:
+    """What the N5 would refuse or could not carry, beyond the core's checks."""
     problems = operator_problems(receipt.operator)
+    problems += printable_problems("operator: ", "name", receipt.operator.name)
     for index, line in enumerate(receipt.lines, start=1):
         problems += line_problems(line, f"line {index}: ")
+    if not any("beyond what the N5" in problem for problem in problems):
+        problems += _amount_problems("", "document total", receipt.total, MAX_AMOUNT)
     for index, payment in enumerate(receipt.payments, start=1):
         if payment.kind not in MEDIUM_BY_PAYMENT:
             problems.append(
@@ -123,18 +192,21 @@ def device_problems(receipt: Receipt) -> list[str]:
                 "(use cash, card, check, coupon, ext_coupon, packaging, internal_service, "
                 "damage, bank, nzok or reserve2)"
             )
-        elif payment.amount >= MAX_AMOUNT:
+        elif not payment.amount.is_finite() or payment.amount >= MAX_AMOUNT:
             problems.append(f"payment {index}: amount is too large")
+    if sum(payment.kind == PaymentKind.CARD for payment in receipt.payments) > 1:
+        problems.append("payments: the N5 takes one card payment per receipt")
     problems += text_problems("text before payment", receipt.text_before_payment, False)
     problems += text_problems("text after payment", receipt.text_after_payment, True)
     if receipt.buyer is not None:
         problems += buyer_problems(receipt.buyer)
+    problems += unsupported_problems(receipt, currency)
     return problems + storno_problems(receipt)
 
 
-def validate_for_n5(receipt: Receipt) -> Receipt:
+def validate_for_n5(receipt: Receipt, currency: str = CURRENCY) -> Receipt:
     """Raise ``ValidationError`` with the core's and the N5's problems, or return the receipt."""
-    return validate_receipt(receipt, device_problems(receipt))
+    return validate_receipt(receipt, device_problems(receipt, currency))
 
 
 def line_adjustment(line: Line) -> dict[str, Decimal]:
@@ -218,9 +290,13 @@ def text_item(text: TextLine) -> dict:
     return {"text": text.text, "type": "barcode" if text.barcode else "text"}
 
 
-def receipt_params(receipt: Receipt, send_usn: bool = False) -> dict:
-    """``PrintReceipt`` parameters for a sale, storno, invoice or credit note (checked first)."""
-    validate_for_n5(receipt)
+def receipt_params(
+    receipt: Receipt, send_usn: bool = False, currency: str = CURRENCY, checked: bool = False
+) -> dict:
+    """``PrintReceipt`` parameters for a sale, storno, invoice or credit note, checked first
+    unless the caller has (``checked``: ``N5Driver.problems`` found nothing)."""
+    if not checked:
+        validate_for_n5(receipt, currency)
     header = {"operatorName": receipt.operator.name, "operatorNumber": receipt.operator.number}
     if send_usn:
         header["usn"] = receipt.uuid

@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 
 from fiscal_device_lib.caspos import FAMILY, CasposDriver, CasposEmulator
+from fiscal_device_lib.caspos.emulator.samples import emulated_device, simple_sale
 from fiscal_device_lib.caspos.messages import (
     Client,
     CorrectionRequest,
@@ -22,7 +23,6 @@ from fiscal_device_lib.caspos.messages import (
     RollBackRequest,
     SaleRequest,
 )
-from fiscal_device_lib.caspos.testing import emulated_device, simple_sale
 from fiscal_device_lib.caspos.wire import QR_CODE_URL, MoneyBackType, VatType
 from fiscal_device_lib.core import (
     BankInfo,
@@ -48,7 +48,7 @@ def device():
 
 
 def tape_types(driver: CasposDriver) -> list[str]:
-    return [entry.type for entry in driver.get_control_tape().documents]
+    return [entry.type for entry in driver.control_tape().documents]
 
 
 def test_family_contract_and_capabilities():
@@ -348,7 +348,7 @@ def test_correction_and_rollback(device):
 def test_reports_tape_periodic_printer_cashbox(device):
     _server, driver = device
     driver.sale(simple_sale("report-1", lines=2))
-    tape = driver.get_control_tape()
+    tape = driver.control_tape()
     assert [(e.type, e.total, e.item_count) for e in tape.documents] == [
         ("sale", Decimal("6.00"), 2)
     ]
@@ -356,10 +356,10 @@ def test_reports_tape_periodic_printer_cashbox(device):
     z_report = driver.z_report(CASHIER, uuid="z-report-1")
     assert z_report.totals["sale sum"] == Decimal("6.00") and z_report.vat["sale type 1"] == 6
     start, end = datetime.utcnow() - timedelta(days=1), datetime.utcnow() + timedelta(days=1)
-    periodic = driver.get_periodic_z_report(start, end)
+    periodic = driver.periodic_report(start, end)
     assert periodic.totals["sale total"] == Decimal("6.00")
     assert periodic.totals["sale count"] == 1
-    empty = driver.get_periodic_z_report(start - timedelta(days=9), start - timedelta(days=8))
+    empty = driver.periodic_report(start - timedelta(days=9), start - timedelta(days=8))
     assert empty.totals["sale count"] == 0
     driver.print_duplicate()
     assert driver.is_connected_printer() is True

@@ -9,8 +9,8 @@ import pytest
 import requests
 
 from fiscal_device_lib.caspos import CasposDriver
-from fiscal_device_lib.caspos.memory import new_document_id
-from fiscal_device_lib.caspos.testing import emulated_device, simple_sale
+from fiscal_device_lib.caspos.emulator.device import new_document_id
+from fiscal_device_lib.caspos.emulator.samples import emulated_device, simple_sale
 from fiscal_device_lib.core import DeviceRejected
 
 CASHIER = "Kassir"
@@ -115,7 +115,7 @@ def item(**changes: object) -> dict:
 def test_sale_refusals(device, data, code):
     _server, driver = device
     assert refused(driver, "sale", data) == code
-    assert driver.get_control_tape().documents == []  # a refused document leaves no trace
+    assert driver.control_tape().documents == []  # a refused document leaves no trace
 
 
 def test_refusal_message_is_the_spec_text(device):

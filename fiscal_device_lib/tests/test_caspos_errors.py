@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from fiscal_device_lib.caspos.emulator.samples import emulated_device
 from fiscal_device_lib.caspos.errors import ERRORS
-from fiscal_device_lib.caspos.testing import emulated_device
 from fiscal_device_lib.caspos.wire import parse_code
 from fiscal_device_lib.core import DeviceRejected
 

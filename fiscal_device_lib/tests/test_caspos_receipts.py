@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
+from fiscal_device_lib.caspos.emulator.samples import emulated_device
 from fiscal_device_lib.caspos.messages import Payments, PrepaymentRequest
-from fiscal_device_lib.caspos.testing import emulated_device
-from fiscal_device_lib.caspos.wire import dumps, money, quantity
+from fiscal_device_lib.caspos.wire import money, quantity
 from fiscal_device_lib.core import (
     BankInfo,
     CreditTerms,
@@ -26,6 +26,7 @@ from fiscal_device_lib.core import (
     ValidationError,
 )
 from fiscal_device_lib.core.documents import Buyer, CodeKind, TextLine
+from fiscal_device_lib.core.jsonwire import dumps
 
 CASHIER = Operator(name="Kassir Əliyev")
 
@@ -222,7 +223,7 @@ def test_caspos_limits_are_checked_before_sending(driver, document, message):
     with pytest.raises(ValidationError) as caught:
         driver.fiscalize(document)
     assert message in caught.value.problems
-    assert driver.get_control_tape().documents == []
+    assert driver.control_tape().documents == []
 
 
 def test_invoices_are_not_a_caspos_document(driver):

@@ -92,3 +92,33 @@ def test_optional_operations_say_which_device_cannot_do_them():
     ):
         device.open_cashbox()
     assert str(caught.value) == "N5Driver cannot do open_cashbox"
+
+
+def test_demo_with_an_unknown_device_fails_with_the_known_ones(capsys):
+    from fiscal_device_lib.cli import main
+    from fiscal_device_lib.families import UnknownFamily
+
+    with pytest.raises(SystemExit) as caught:
+        main(["demo", "--device", "foo"])
+    assert caught.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "invalid choice: 'foo' (choose from 'caspos', 'n5')" in captured.err
+    out = io.StringIO()
+    with pytest.raises(UnknownFamily) as unknown:
+        run_demo(["n5", "foo"], out)
+    assert str(unknown.value) == "no device family 'foo'; known devices: caspos, n5"
+    assert out.getvalue() == ""  # refused before any trading day
+
+
+def test_demo_shows_its_vat_classes_from_the_family():
+    out = io.StringIO()
+    run_demo(["n5"], out)
+    assert "VAT classes used: B 20 % (standard), D 9 % (reduced)" in out.getvalue()
+
+
+def test_demo_profile_is_still_importable_from_the_registry():
+    from fiscal_device_lib.core.family import DemoProfile
+    from fiscal_device_lib.families import DemoProfile as Alias
+
+    assert Alias is DemoProfile

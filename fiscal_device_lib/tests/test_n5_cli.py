@@ -15,8 +15,9 @@ import pytest
 from fiscal_device_lib.core.codec import to_jsonable
 from fiscal_device_lib.core.documents import DocumentKind, FiscalResult
 from fiscal_device_lib.core.errors import DeviceRejected
-from fiscal_device_lib.mypos_n5 import N5Emulator, connect, samples
+from fiscal_device_lib.mypos_n5 import N5Emulator, connect
 from fiscal_device_lib.mypos_n5.cli import run
+from fiscal_device_lib.mypos_n5.emulator import samples
 
 
 @pytest.fixture

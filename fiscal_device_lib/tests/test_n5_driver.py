@@ -14,7 +14,8 @@ from fiscal_device_lib.core.documents import (
 )
 from fiscal_device_lib.core.errors import DeviceRejected, ValidationError
 from fiscal_device_lib.core.interface import Capability
-from fiscal_device_lib.mypos_n5 import FAMILY, N5Emulator, connect, samples
+from fiscal_device_lib.mypos_n5 import FAMILY, N5Emulator, connect
+from fiscal_device_lib.mypos_n5.emulator import samples
 from fiscal_device_lib.mypos_n5.serialize import receipt_params
 
 

@@ -3,11 +3,13 @@
 from decimal import Decimal
 
 import pytest
+import serial
 
 from fiscal_device_lib.core.documents import PaymentKind
-from fiscal_device_lib.core.errors import DeviceRejected
-from fiscal_device_lib.mypos_n5 import N5Emulator, connect, samples
-from fiscal_device_lib.mypos_n5.errors import ERRORS, error_info
+from fiscal_device_lib.core.errors import DeviceRejected, ValidationError
+from fiscal_device_lib.mypos_n5 import N5Emulator, connect, framing
+from fiscal_device_lib.mypos_n5.emulator import samples
+from fiscal_device_lib.mypos_n5.errors import ERRORS, error_info, rejected
 from fiscal_device_lib.mypos_n5.serialize import receipt_params
 
 
@@ -109,8 +111,19 @@ def test_the_emulator_produces_the_spec_errors(device, code, method, params, wor
 
 
 def _parse_error_through_driver(device) -> DeviceRejected:
-    # the driver never sends invalid JSON; an unencodable float is the nearest it can get
-    return rejection(lambda: device.call("GetNumbers", float("nan")))
+    # the driver never writes invalid JSON (an unencodable value is refused before sending), and
+    # it never takes an answer with id null as its own: send the bad bytes on the driver's line
+    # and map the device's answer with the driver's table
+    with pytest.raises(ValidationError):
+        device.call("GetNumbers", float("nan"))
+    with serial.serial_for_url(device.transport.url, timeout=1) as port:
+        port.write(b'{"jsonrpc":"2.0","id":1,"method":"GetNumbers",}')
+        answer = b""
+        while framing.find_message(answer) is None:
+            answer += port.read(1)
+    response = framing.parse_response(framing.decode(answer))
+    assert response.id is None
+    return rejected(response.error.code, response.error.message)
 
 
 def test_invoice_range_errors(device):

@@ -12,7 +12,8 @@ from fiscal_device_lib.core.errors import (
     MalformedAnswer,
     OutcomeUnknown,
 )
-from fiscal_device_lib.mypos_n5 import N5Emulator, connect, framing, samples
+from fiscal_device_lib.mypos_n5 import N5Emulator, connect, framing
+from fiscal_device_lib.mypos_n5.emulator import samples
 
 
 @pytest.fixture
