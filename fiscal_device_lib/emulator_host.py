@@ -35,7 +35,8 @@ from decimal import Decimal
 from multiprocessing.connection import Client, Listener
 from pathlib import Path
 
-ADDRESS_FILE = "emulator.json"
+# not *.json: readers of the device state glob the folder for its state file
+ADDRESS_FILE = "emulator.address"
 LOCK_FILE = "emulator.lock"
 LOG_FILE = "emulator.log"
 # what a fresh N5 emulator gets as invoice numbers, so that invoices work at once
