@@ -4,6 +4,8 @@ from . import (  # noqa: F401
     account_journal,
     account_move,
     fiscal_device,
+    fiscal_device_connection,
+    fiscal_journal,
     fiscal_device_category,
     fiscal_device_payment,
     fiscal_device_shift,

@@ -1,55 +1,48 @@
+"""The fiscal device record: its fields, constraints, actions and status.
+
+How it is reached lives in ``fiscal_device_connection``, the exactly-once journal of its
+documents in ``fiscal_journal``, the scheduled shift close in ``fiscal_device_shift``.
+"""
+
 import json
 import logging
-import threading
-import time
-import uuid as uuid_lib
-from contextlib import contextmanager
-from pathlib import Path
 
-import psycopg2.errors
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL, config
 
-from ..fiscal_device_lib.caspos import CasposEmulator
 from ..fiscal_device_lib.core import (
     Capability,
-    DeviceRejected,
-    DeviceTimeout,
-    DeviceUnreachable,
     DocumentKind,
-    FiscalError,
     Operator,
-    OutcomeUnknown,
     PaymentKind,
-    Receipt,
-    ReportResult,
     StornoReason,
-    UnsupportedOperation,
-    ValidationError,
-    cash_operation_from_dict,
-    receipt_from_dict,
     to_jsonable,
-    validate_cash_operation,
-    validate_receipt,
 )
-from ..fiscal_device_lib.families import family as device_family
-from ..fiscal_device_lib.mypos_n5 import N5Emulator
+from ..fiscal_device_lib.families import families as device_families
 
 _logger = logging.getLogger(__name__)
 
-KINDS = [
-    ("caspos", "Caspos"),
-    ("n5", "myPOS N5"),
-    ("caspos_emulator", "Caspos (built-in emulator)"),
-    ("n5_emulator", "myPOS N5 (built-in emulator)"),
-]
-FAMILY_OF_KIND = {
-    "caspos": "caspos",
-    "caspos_emulator": "caspos",
-    "n5": "n5",
-    "n5_emulator": "n5",
-}
+# A device kind is a family name (a real device) or the family name and this suffix (its
+# built-in emulator): both lists come from the families registry.
+EMULATOR_SUFFIX = "_emulator"
+
+
+def family_name_of_kind(kind):
+    """``"n5_emulator"`` -> ``"n5"``."""
+    return (kind or "").removesuffix(EMULATOR_SUFFIX)
+
+
+def _family_selection(self=None):
+    return [(family.name, family.title) for family in device_families()]
+
+
+def _kind_selection(self=None):
+    return _family_selection() + [
+        (family.name + EMULATOR_SUFFIX, f"{family.title} (built-in emulator)")
+        for family in device_families()
+    ]
+
+
 PAYMENT_KINDS = [
     (PaymentKind.CASH.value, "Cash"),
     (PaymentKind.CARD.value, "Card / cashless"),
@@ -71,55 +64,6 @@ STORNO_REASONS = [
     (StornoReason.GOODS_RETURN.value, "Goods return"),
     (StornoReason.WRONG_PRICE.value, "Wrong price / tax base reduction"),
 ]
-EMULATOR_LAST_INVOICE = "9999999999"
-# Seconds between two attempts at the device row lock.
-LOCK_POLL_INTERVAL = 0.2
-
-# Built-in emulators started by this server process, by (database, device id): they must outlive
-# one request, so they live here and not on a record.
-_EMULATORS = {}
-_EMULATORS_LOCK = threading.Lock()
-
-
-class RunningEmulator:
-    """A built-in emulator started in-process for one device record.
-
-    ``emulator`` is the family's emulator object (its fault knobs), ``settings`` what
-    ``connect`` takes to reach it.
-    """
-
-    def __init__(self, family_name, state_dir):
-        state_dir = Path(state_dir)
-        state_dir.mkdir(parents=True, exist_ok=True)
-        if family_name == "caspos":
-            self.emulator = CasposEmulator(port=0, state_file=state_dir / "caspos.json").start()
-            self.settings = self.emulator.settings()
-        else:
-            self.emulator = N5Emulator(state_path=state_dir / "n5.json")
-            if not self.emulator.device.state.invoice_last:
-                # a fresh emulator has no invoice numbers: give it a range so invoices work
-                self.emulator.device.set_invoice_range(
-                    {"firstInv": "1", "lastInv": EMULATOR_LAST_INVOICE}
-                )
-            self.settings = {"port": self.emulator.start()}
-
-    def stop(self):
-        self.emulator.stop()
-
-
-def running_emulator(key, family_name, state_dir):
-    with _EMULATORS_LOCK:
-        emulator = _EMULATORS.get(key)
-        if emulator is None:
-            emulator = _EMULATORS[key] = RunningEmulator(family_name, state_dir)
-        return emulator
-
-
-def stop_emulator(key):
-    with _EMULATORS_LOCK:
-        emulator = _EMULATORS.pop(key, None)
-    if emulator is not None:
-        emulator.stop()
 
 
 class FiscalDevice(models.Model):
@@ -135,20 +79,19 @@ class FiscalDevice(models.Model):
         "res.company", required=True, default=lambda self: self.env.company, index=True
     )
     kind = fields.Selection(
-        KINDS,
+        _kind_selection,
         required=True,
         default="caspos_emulator",
         help="The built-in emulators run inside the Odoo server: try every operation without "
         "hardware.",
     )
-    family = fields.Selection(
-        [("caspos", "Caspos"), ("n5", "myPOS N5")], compute="_compute_family", store=True
-    )
+    family = fields.Selection(_family_selection, compute="_compute_family", store=True)
     is_emulator = fields.Boolean(compute="_compute_family", store=True)
     # Connection
     url = fields.Char(
         string="URL",
-        help="Caspos: http://<device IP>:5544. myPOS N5 over HTTP: http://<host>/jsonrpc.",
+        help="Caspos: http://<device IP>:5544. myPOS N5 over HTTP: http://<host>:<port> (the "
+        "JSON-RPC path /jsonrpc is added when missing).",
     )
     path = fields.Char(default="/", help="Caspos: HTTP path of the Integration Service.")
     port = fields.Char(
@@ -178,7 +121,8 @@ class FiscalDevice(models.Model):
         compute="_compute_currency_id",
         store=True,
         readonly=False,
-        help="Currency of the device's receipts (Caspos: AZN); only invoices in it are sent.",
+        help="Currency of the device's receipts (by default the one its family registers: "
+        "Caspos AZN, myPOS N5 EUR); only invoices in it are sent.",
     )
     # Operator
     cashier_name = fields.Char(
@@ -252,21 +196,18 @@ class FiscalDevice(models.Model):
     @api.depends("kind")
     def _compute_family(self):
         for device in self:
-            device.family = FAMILY_OF_KIND.get(device.kind)
-            device.is_emulator = bool(device.kind and device.kind.endswith("_emulator"))
+            device.family = family_name_of_kind(device.kind) or False
+            device.is_emulator = bool(device.kind and device.kind.endswith(EMULATOR_SUFFIX))
 
     @api.depends("kind", "company_id")
     def _compute_currency_id(self):
-        azn = (
-            self.env["res.currency"]
-            .with_context(active_test=False)
-            .search([("name", "=", "AZN")], limit=1)
-        )
+        Currency = self.env["res.currency"].with_context(active_test=False)
         for device in self:
-            if device.family == "caspos" and azn:
-                device.currency_id = azn
-            elif not device.currency_id:
-                device.currency_id = device.company_id.currency_id or self.env.company.currency_id
+            code = device.kind and device._family().currency
+            currency = code and Currency.search([("name", "=", code)], limit=1)
+            device.currency_id = (
+                currency or device.company_id.currency_id or self.env.company.currency_id
+            )
 
     def _compute_document_count(self):
         counts = dict(
@@ -336,13 +277,12 @@ class FiscalDevice(models.Model):
 
     def action_x_report(self):
         self.ensure_one()
-        document = self._run_report(DocumentKind.X_REPORT)
-        return document._action_open()
+        return self._run_report(DocumentKind.X_REPORT).action_open()
 
     def action_z_report(self):
         self.ensure_one()
-        document = self._run_report(DocumentKind.Z_REPORT)
-        return document._action_open()
+        self._check_shift_to_close()
+        return self._run_report(DocumentKind.Z_REPORT).action_open()
 
     def action_cash_in(self):
         return self._action_cash_move("in")
@@ -418,169 +358,6 @@ class FiscalDevice(models.Model):
                 )
             )
 
-    def _family(self):
-        return device_family(FAMILY_OF_KIND[self.kind])
-
-    def _emulator_key(self):
-        return (self.env.cr.dbname, self.id)
-
-    def _emulator(self):
-        """The running built-in emulator of this device (started on first use)."""
-        self.ensure_one()
-        if not self.is_emulator:
-            raise UserError(
-                _("Fiscal device %(device)s is not an emulator.", device=self.display_name)
-            )
-        return running_emulator(self._emulator_key(), self.family, self._emulator_state_dir())
-
-    def _emulator_state_dir(self):
-        # the database uuid keeps a re-created database of the same name off an old state
-        database_uuid = self.env["ir.config_parameter"].sudo().get_param("database.uuid")
-        filestore = config.filestore(self.env.cr.dbname)
-        return Path(filestore, "fiscal_device_emulators", database_uuid, f"{self.kind}-{self.id}")
-
-    def _stop_emulators(self):
-        for device in self:
-            if device.id:
-                stop_emulator(device._emulator_key())
-
-    def _connection_settings(self):
-        self.ensure_one()
-        device = self.sudo()
-        if device.is_emulator:
-            settings = dict(device._emulator().settings)
-        elif device.family == "caspos":
-            settings = {
-                "url": device.url,
-                "path": device.path or "/",
-                "username": device.username or "",
-                "password": device.password or "",
-            }
-        else:
-            settings = {"baudrate": device.baudrate}
-            if device.port:
-                settings["port"] = device.port
-            else:
-                settings["url"] = device.url
-        if not (settings.get("url") or settings.get("port")):
-            raise UserError(
-                _(
-                    "Fiscal device %(device)s has no URL or serial port: set it on the device.",
-                    device=device.display_name,
-                )
-            )
-        if device.timeout:
-            settings["timeout"] = device.timeout
-        if device.family == "caspos":
-            settings["retries"] = max(device.retries, 0)
-            if device.currency_id:
-                settings["currency"] = device.currency_id.name
-        else:
-            settings["busy_retries"] = max(device.busy_retries, 0)
-            # the N5 refuses a receipt in another currency than the one it registers
-            settings["currency"] = (device.currency_id or device.company_id.currency_id).name
-        return settings
-
-    def _lock(self):
-        """Take the device row lock for this transaction, waiting at most ``lock_timeout``."""
-        self.ensure_one()
-        deadline = time.monotonic() + max(self.lock_timeout, 0.0)
-        query = SQL("SELECT id FROM fiscal_device WHERE id = %s FOR NO KEY UPDATE NOWAIT", self.id)
-        while True:
-            try:
-                with self.env.cr.savepoint(flush=False):
-                    self.env.cr.execute(query, log_exceptions=False)
-                return
-            except psycopg2.errors.LockNotAvailable:
-                if time.monotonic() >= deadline:
-                    seconds = format(self.lock_timeout, "g")
-                    raise UserError(
-                        _(
-                            "Fiscal device %(device)s is busy with another operation. "
-                            "Waited %(seconds)s seconds; try again in a moment.",
-                            device=self.display_name,
-                            seconds=seconds,
-                        )
-                    ) from None
-                time.sleep(LOCK_POLL_INTERVAL)
-
-    @contextmanager
-    def _driver(self):
-        """Lock the device for this transaction and yield its connected driver.
-
-        A ``FiscalError`` escaping the block becomes a ``UserError`` with the device's words.
-        """
-        self.ensure_one()
-        self._check_fiscal_user()
-        self._lock()
-        try:
-            with self._family().connect(**self._connection_settings()) as driver:
-                yield driver
-        except FiscalError as error:
-            raise self._fiscal_user_error(error) from error
-
-    def _call(self, driver, method, *args):
-        """Call a driver method that prints no fiscal document; errors become ``UserError``."""
-        try:
-            return method(*args)
-        except FiscalError as error:
-            raise self._fiscal_user_error(error) from error
-
-    def _fiscal_user_error(self, error, document=None):
-        """The one place where a device exception becomes a message for the user."""
-        device = self.display_name
-        if isinstance(error, UserError):
-            return error
-        if isinstance(error, ValidationError):
-            problems = "\n".join("• " + problem for problem in error.problems)
-            message = _(
-                "The document cannot be sent to fiscal device %(device)s:\n%(problems)s",
-                device=device,
-                problems=problems,
-            )
-        elif isinstance(error, DeviceRejected):
-            message = _(
-                "Fiscal device %(device)s refused the operation.\nError %(code)s: %(message)s",
-                device=device,
-                code=error.code,
-                message=error.message,
-            )
-            if error.hint:
-                message += "\n" + _("What to do: %(hint)s", hint=error.hint)
-        elif isinstance(error, DeviceUnreachable):
-            message = _(
-                "Fiscal device %(device)s cannot be reached (%(error)s). Check that it is "
-                "switched on and connected; nothing was sent.",
-                device=device,
-                error=error,
-            )
-        elif isinstance(error, OutcomeUnknown) or (
-            isinstance(error, DeviceTimeout) and document is not None
-        ):
-            message = _(
-                "Fiscal device %(device)s did not answer (%(error)s); it may or may not have "
-                "registered the document.",
-                device=device,
-                error=error,
-            )
-        elif isinstance(error, DeviceTimeout):
-            # no document was sent: only a status or report request went unanswered
-            message = _(
-                "Fiscal device %(device)s did not answer in time (%(error)s). Check that it is "
-                "switched on and reachable, then try again.",
-                device=device,
-                error=error,
-            )
-        elif isinstance(error, UnsupportedOperation):
-            message = _(
-                "Fiscal device %(device)s cannot do this: %(error)s", device=device, error=error
-            )
-        else:
-            message = _("Fiscal device %(device)s: %(error)s", device=device, error=error)
-        if document is not None:
-            message += "\n" + document._next_step_text()
-        return UserError(message)
-
     def _notify(self, title, message):
         return {
             "type": "ir.actions.client",
@@ -619,6 +396,23 @@ class FiscalDevice(models.Model):
         self.sudo().write(values)
         return info
 
+    def _check_shift_to_close(self):
+        """On a device with explicit shifts, a Z report of a closed shift is refused here with
+        what it means, instead of sent to be refused by the device."""
+        self.ensure_one()
+        with self._driver() as driver:
+            if not driver.supports(Capability.OPEN_SHIFT):
+                return
+            state = self._call(driver, driver.shift_state)
+        if not state.is_open:
+            raise UserError(
+                _(
+                    "The shift of %(device)s is already closed: there is nothing for a Z report "
+                    "to close. A new shift opens with the next receipt (or with Open shift).",
+                    device=self.display_name,
+                )
+            )
+
     def _shift_values(self, state):
         opened_at = state.opened_at
         if opened_at is not None and opened_at.tzinfo is not None:
@@ -640,227 +434,3 @@ class FiscalDevice(models.Model):
         if not state.is_open:
             state = self._call(driver, driver.open_shift, self._operator())
         self._write_shift(state)
-
-    # ------------------------------------------------------------------
-    # Business methods: documents, exactly once
-    # ------------------------------------------------------------------
-
-    @contextmanager
-    def _journal(self):
-        """An environment on a new cursor, committed on exit.
-
-        The fiscal journal must survive a rollback of the user's transaction, because the device
-        may have printed: this is why it is written (and committed) outside it.
-        """
-        self.env.flush_all()
-        with self.env.registry.cursor() as cr:
-            cr.execute(SQL("SET LOCAL lock_timeout = %s", f"{int(self._journal_lock_ms())}ms"))
-            yield self.env(cr=cr, su=True)
-        self.env.invalidate_all()
-
-    def _journal_lock_ms(self):
-        return max(self.lock_timeout, 1.0) * 1000
-
-    def _run_on_device(self, kind, source, build, *, parent=None, resume=None):
-        """Journal then send one receipt or cash operation, exactly once.
-
-        ``build(driver, uuid)`` returns the ``Receipt`` or ``CashOperation`` to send. The
-        fiscal.document (state ``sending``, uuid, request) is committed before the device is
-        called. A done document of the same ``source`` and ``kind`` is returned as it is; a
-        pending one is resent with its uuid where the device deduplicates, or must be resolved.
-        Returns the fiscal.document.
-        """
-        self.ensure_one()
-        Document = self.env["fiscal.document"]
-        with self._driver() as driver:
-            if resume is None and source:
-                resume = Document._pending_for(self, source, Document._kind_group(kind))
-            if resume and resume["state"] == "done":
-                return Document.browse(resume["id"])
-            if resume:
-                document_id = resume["id"]
-                payload = self._resume_payload(driver, resume)
-            else:
-                payload = build(driver, str(uuid_lib.uuid4()))
-                try:
-                    payload = self._validate(payload)
-                except ValidationError as error:
-                    raise self._fiscal_user_error(error) from error
-            self._ensure_shift(driver)
-            if not resume:
-                document_id = self._journal_create(payload, source, parent)
-            try:
-                if isinstance(payload, Receipt):
-                    result = driver.fiscalize(payload)
-                else:
-                    result = driver.cash_in_out(payload)
-            except FiscalError as error:
-                document = self._journal_failure(document_id, error, driver)
-                raise self._fiscal_user_error(error, document) from error
-            except Exception as error:
-                # a bug between sending and answer: the device may have printed
-                self._journal_failure(document_id, OutcomeUnknown(str(error)), driver)
-                raise
-            self._journal_result(document_id, result)
-            if isinstance(payload, Receipt) and driver.supports(Capability.OPEN_SHIFT):
-                self.sudo().shift_open = True
-        return Document.browse(document_id)
-
-    def _validate(self, payload):
-        if isinstance(payload, Receipt):
-            return validate_receipt(payload)
-        return validate_cash_operation(payload)
-
-    def _resume_payload(self, driver, document):
-        """The stored request of a pending document, to resend under the same uuid."""
-        if document["state"] == "unknown" or not driver.supports(Capability.IDEMPOTENT):
-            if document["state"] == "sending":
-                with self._journal() as env:
-                    env["fiscal.document"].browse(document["id"]).write(
-                        {
-                            "state": "unknown",
-                            "error_message": _(
-                                "The operation was interrupted before the device answered."
-                            ),
-                        }
-                    )
-            raise UserError(
-                _(
-                    "Fiscal document %(document)s on %(device)s has an unknown outcome: the "
-                    "device may have printed it. A fiscal manager must resolve it first "
-                    "(Fiscal documents > Resolve) with the receipt number read from the "
-                    "device's journal, or mark it not printed.",
-                    document=document["name"],
-                    device=self.display_name,
-                )
-            )
-        request = json.loads(document["request_json"])
-        if document["kind"] in ("cash_in", "cash_out"):
-            return cash_operation_from_dict(request)
-        return receipt_from_dict(request)
-
-    def _journal_create(self, payload, source, parent):
-        currency = self.currency_id or self.company_id.currency_id
-        values = {
-            "device_id": self.id,
-            "company_id": self.company_id.id,
-            "kind": payload.kind.value,
-            "state": "sending",
-            "uuid": payload.uuid,
-            "request_json": json.dumps(to_jsonable(payload), indent=2, ensure_ascii=False),
-            "amount_total": float(
-                payload.total if isinstance(payload, Receipt) else abs(payload.amount)
-            ),
-            "currency_id": currency.id,
-            "parent_id": parent.id if parent else False,
-            "user_id": self.env.uid,
-            "sent_at": fields.Datetime.now(),
-        }
-        if source:
-            values.update(res_model=source._name, res_id=source.id, source_name=source.display_name)
-        with self._journal() as env:
-            return env["fiscal.document"].create(values).id
-
-    def _journal_result(self, document_id, result):
-        with self._journal() as env:
-            env["fiscal.document"].browse(document_id)._write_result(result)
-
-    def _journal_failure(self, document_id, error, driver):
-        """Record why a sent document is not done; returns it (for the next-step text)."""
-        nothing_registered = (
-            isinstance(error, DeviceRejected) and not error.resumable
-        ) or isinstance(error, DeviceUnreachable | UnsupportedOperation | ValidationError)
-        if nothing_registered:
-            state = "failed"
-        elif driver.supports(Capability.IDEMPOTENT):
-            state = "sending"  # resent with the same uuid on the next attempt
-        else:
-            state = "unknown"
-        values = {
-            "state": state,
-            "error_code": str(getattr(error, "code", "") or ""),
-            "error_message": getattr(error, "message", "") or str(error),
-            "error_hint": getattr(error, "hint", ""),
-            "answered_at": fields.Datetime.now(),
-        }
-        with self._journal() as env:
-            document = env["fiscal.document"].browse(document_id)
-            document.write(values)
-            next_step = document._next_step_text()
-        return _NextStep(next_step)
-
-    def _run_report(self, kind, **options):
-        """X or Z report, journaled like a document (a Z report closes the shift); ``options``
-        go to the driver (N5: ``departments``, ``items``)."""
-        self.ensure_one()
-        self._check_fiscal_user()
-        report_uuid = str(uuid_lib.uuid4())
-        operator = self._operator()
-        request = {"kind": kind.value, "operator": to_jsonable(operator), "uuid": report_uuid}
-        request.update(options)
-
-        def report(driver):
-            if kind == DocumentKind.Z_REPORT:
-                return driver.z_report(operator, uuid=report_uuid, **options)
-            return driver.x_report(operator, **options)
-
-        document = self._run_service(kind.value, request, report, uuid=report_uuid)
-        if kind == DocumentKind.Z_REPORT:
-            self.sudo().write(
-                {
-                    "shift_open": False,
-                    "shift_opened_at": False,
-                    "last_z_report_at": fields.Datetime.now(),
-                    "last_z_report_number": document.report_number,
-                }
-            )
-        return document
-
-    def _run_service(self, kind, request, operation, uuid=None):
-        """Journal then run ``operation(driver)``, an operation that registers no sale (a
-        report, a reading, a setting), as a fiscal document of ``kind``. ``operation`` returns
-        a ``ReportResult`` or a ``ServiceResult``. Returns the fiscal.document; a device error
-        becomes a UserError once the journal has recorded it."""
-        self.ensure_one()
-        service_uuid = uuid or str(uuid_lib.uuid4())
-        with self._driver() as driver:
-            with self._journal() as env:
-                document_id = (
-                    env["fiscal.document"]
-                    .create(
-                        {
-                            "device_id": self.id,
-                            "company_id": self.company_id.id,
-                            "kind": kind,
-                            "state": "sending",
-                            "uuid": service_uuid,
-                            "request_json": json.dumps(request, indent=2, ensure_ascii=False),
-                            "currency_id": (self.currency_id or self.company_id.currency_id).id,
-                            "user_id": self.env.uid,
-                            "sent_at": fields.Datetime.now(),
-                        }
-                    )
-                    .id
-                )
-            try:
-                result = operation(driver)
-            except FiscalError as error:
-                document = self._journal_failure(document_id, error, driver)
-                raise self._fiscal_user_error(error, document) from error
-            with self._journal() as env:
-                document = env["fiscal.document"].browse(document_id)
-                if isinstance(result, ReportResult):
-                    document._write_report(result)
-                else:
-                    document._write_service_result(result)
-        return self.env["fiscal.document"].browse(document_id)
-
-
-class _NextStep:
-    """What the user should do after a failure, detached from the journal's closed cursor."""
-
-    def __init__(self, text):
-        self.text = text
-
-    def _next_step_text(self):
-        return self.text

@@ -13,7 +13,6 @@ _logger = logging.getLogger(__name__)
 
 # Devices closed at once by the scheduled action; each holds a database connection.
 CRON_WORKERS = 4
-SHIFT_HOURS = 24
 SHIFT_DOCUMENT_KINDS = ("sale", "invoice", "storno", "credit_note", "cash_in", "cash_out")
 
 
@@ -36,10 +35,10 @@ class FiscalDevice(models.Model):
         required=True,
     )
     shift_close_margin = fields.Float(
-        string="Close before 24 h (hours)",
+        string="Close before the shift limit (hours)",
         default=1.0,
-        help="The scheduled action closes any shift this close to 24 hours old: Caspos refuses "
-        "documents in a shift older than 24 hours.",
+        help="The scheduled action closes any shift this close to the longest shift the device "
+        "accepts (its family's shift limit): it refuses documents in an older shift.",
     )
 
     @api.constrains("shift_close_time")
@@ -50,12 +49,16 @@ class FiscalDevice(models.Model):
                     _("The daily close time is an hour of the day, from 00:00 to 23:59.")
                 )
 
-    @api.constrains("shift_close_margin")
+    @api.constrains("shift_close_margin", "kind")
     def _check_shift_close_margin(self):
         for device in self:
-            if not 0 <= device.shift_close_margin < SHIFT_HOURS:
+            hours = device._family().shift_hours
+            if hours and not 0 <= device.shift_close_margin < hours:
                 raise ValidationError(
-                    _("The margin before 24 hours must be between 0 and 24 hours.")
+                    _(
+                        "The margin before %(hours)s hours must be between 0 and %(hours)s hours.",
+                        hours=hours,
+                    )
                 )
 
     # ------------------------------------------------------------------
@@ -94,12 +97,13 @@ class FiscalDevice(models.Model):
         return outcomes
 
     def _close_shift_if_due(self, now):
-        """Print the Z report when the shift is due to close; returns it (or an empty record)."""
+        """Print the Z report when the shift is due to close; returns its ``JournalResult``
+        (None when not due)."""
         self.ensure_one()
         with self._driver() as driver:
             is_open, opened_at = self._shift_now(driver)
         if not self._shift_close_due(is_open, opened_at, now):
-            return self.env["fiscal.document"]
+            return None
         return self._run_report(DocumentKind.Z_REPORT)
 
     def _shift_now(self, driver):
@@ -136,8 +140,13 @@ class FiscalDevice(models.Model):
     def _shift_close_due(self, is_open, opened_at, now):
         if not is_open:
             return False
-        max_age = timedelta(hours=SHIFT_HOURS - self.shift_close_margin)
-        if opened_at and now - opened_at >= max_age:
+        # the family's longest shift: the device refuses documents in an older one
+        hours = self._family().shift_hours
+        if (
+            hours
+            and opened_at
+            and now - opened_at >= timedelta(hours=hours - self.shift_close_margin)
+        ):
             return True
         if not self.shift_close_scheduled:
             return False
@@ -217,12 +226,12 @@ def _close_shift_in_own_transaction(cron_env, context, device_id, now):
             env = api.Environment(cr, cron_env.uid, context, su=cron_env.su)
             device = env["fiscal.device"].browse(device_id)
             try:
-                document = device._close_shift_if_due(now)
+                done = device._close_shift_if_due(now)
             except UserError as error:
                 # nothing to undo: a device error leaves this transaction usable
                 _logger.warning("Scheduled shift close of %s failed: %s", device_id, error)
                 return "failed", str(error)
-            return ("closed", document.id) if document else ("not_due", False)
+            return ("closed", done.document_id) if done else ("not_due", False)
     except Exception as error:
         _logger.exception("Scheduled shift close of fiscal device %s failed", device_id)
         return "failed", str(error)

@@ -5,6 +5,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..fiscal_device_lib.core import DocumentKind, to_jsonable
+from .fiscal_journal_result import JournalResult
 
 DOCUMENT_KINDS = [
     (DocumentKind.SALE.value, "Sale"),
@@ -26,10 +27,6 @@ KIND_GROUPS = {
 REPORT_KINDS = (DocumentKind.X_REPORT.value, DocumentKind.Z_REPORT.value)
 # Pending or done: a new document for the same source would risk a second receipt.
 LIVE_STATES = ("sending", "unknown", "done")
-
-
-# N5 PRINT_FAIL and NO_PAPER: registered in fiscal memory, finished by PrintAgain.
-PRINT_AGAIN_CODES = ("15", "23")
 
 
 class FiscalDocument(models.Model):
@@ -181,20 +178,22 @@ class FiscalDocument(models.Model):
                 )
             )
         source = self._source_record()
-        document = self.device_id._run_on_device(
+        done = self.device_id._run_on_device(
             self.kind, source, build=None, parent=self.parent_id, resume=self._pending_values()
         )
-        return document._action_open()
+        return done.action_open()
 
     def action_print_again(self):
         """Finish printing an N5 document the device registered but could not print (paper out,
         print failure), then open the resolve wizard for the receipt number on the paper."""
         self.ensure_one()
         if not self._can_print_again():
+            codes = sorted(self.device_id._family().print_again_codes, key=lambda c: (len(c), c))
             raise UserError(
                 _(
-                    "Only a myPOS N5 document that the device registered but could not print "
-                    "(error 15 or 23) can be printed again (%(doc)s).",
+                    "Only a document that the device registered but could not print "
+                    "(error %(codes)s) can be printed again (%(doc)s).",
+                    codes=" or ".join(codes) or "-",
                     doc=self.name,
                 )
             )
@@ -215,8 +214,11 @@ class FiscalDocument(models.Model):
         return self.action_resolve()
 
     def _can_print_again(self):
+        """Registered but not printed: the family's print-again codes say so."""
         return (
-            self.state == "unknown" and self.family == "n5" and self.error_code in PRINT_AGAIN_CODES
+            self.state == "unknown"
+            and bool(self.error_code)
+            and self.error_code in self.device_id._family().print_again_codes
         )
 
     def action_resolve(self):
@@ -272,6 +274,22 @@ class FiscalDocument(models.Model):
                 limit=1,
             )
             return found._pending_values() if found else None
+
+    @api.model
+    def _journal_result_for(self, source, kinds):
+        """The ``JournalResult`` of ``source``'s document of ``kinds`` (a live one first, else
+        the latest), read on the journal's cursor; None without any."""
+        with self.env["fiscal.device"]._journal() as env:
+            documents = env["fiscal.document"].search(
+                [
+                    ("res_model", "=", source._name),
+                    ("res_id", "=", source.id),
+                    ("kind", "in", list(kinds)),
+                ],
+                order="id desc",
+            )
+            document = documents.filtered(lambda d: d.state in LIVE_STATES)[:1] or documents[:1]
+            return JournalResult.from_document(document) if document else None
 
     def _pending_values(self):
         self.ensure_one()

@@ -8,6 +8,7 @@ from odoo.exceptions import AccessError, UserError
 from ..fiscal_device_lib.core import Payment, PaymentKind, Receipt
 from ..fiscal_device_lib.core.money import to_money
 from .fiscal_document import LIVE_STATES
+from .fiscal_journal_result import JournalResult
 
 _logger = logging.getLogger(__name__)
 
@@ -86,19 +87,21 @@ class PosOrder(models.Model):
     def fiscalize_from_ui(self):
         """Fiscalize (or, for a refund, storno) a paid order for the Point of Sale screen.
 
-        Returns the fiscal id, number and QR of its fiscal document; a device failure is
-        returned with the document's state and the message instead of raised.
+        Returns the fiscal id, number and QR of its fiscal document (see ``_fiscal_ui_result``);
+        a device failure is returned with the document's state and the message instead of raised.
         """
         self.ensure_one()
         self.check_access("write")
         error = False
+        result = None
         try:
-            self._fiscal_send()
+            result = self._fiscal_send()
         except AccessError:
             raise
         except UserError as failure:
             error = str(failure)
-        return self._fiscal_ui_result(error)
+            result = getattr(failure, "journal_result", None)
+        return self._fiscal_ui_result(error, result)
 
     # ------------------------------------------------------------------
     # Business methods
@@ -186,18 +189,61 @@ class PosOrder(models.Model):
             origin=self.refunded_order_id.display_name or "-",
         )
 
-    def _fiscal_ui_result(self, error=False):
+    def _fiscal_ui_result(self, error=False, result=None):
+        """The order's fiscal outcome as the POS screen reads it, from the ``JournalResult``
+        of its document (read on the journal's cursor when not given: this request's snapshot
+        predates the journal's commit). Keys: order_id, device, device_id, document_id, state
+        ("none" before any document), fiscal_id, short_id, number, qr_payload, qr_link,
+        qr_value, error (the message, False on success), error_code, hint, next_step,
+        can_retry, can_print_again, is_test (registered on a built-in emulator)."""
         self.ensure_one()
-        document = self.sudo().fiscal_document_id
+        if not isinstance(result, JournalResult):
+            result = self.env["fiscal.document"]._journal_result_for(
+                self, self._fiscal_main_kinds()
+            )
+        if result is None:
+            device = self.sudo().config_id.fiscal_device_id
+            return {
+                "order_id": self.id,
+                "device": device.display_name or False,
+                "device_id": device.id or False,
+                "document_id": False,
+                "state": "none",
+                "fiscal_id": False,
+                "short_id": False,
+                "number": False,
+                "qr_payload": False,
+                "qr_link": False,
+                "qr_value": False,
+                "error": error,
+                "error_code": False,
+                "hint": False,
+                "next_step": False,
+                "can_retry": bool(error),
+                "can_print_again": False,
+                "is_test": bool(device.is_emulator),
+            }
+        if not error and not result.done:
+            error = result.error_message or result.next_step
         return {
             "order_id": self.id,
-            "state": self.fiscal_state,
-            "fiscal_id": document.document_id or False,
-            "short_id": document.short_document_id or False,
-            "number": document.document_number or False,
-            "qr_payload": document.qr_payload or False,
-            "qr_link": document.qr_link or False,
-            "error": error,
+            "device": result.device_name,
+            "device_id": result.device_id,
+            "document_id": result.document_id,
+            "state": result.state,
+            "fiscal_id": result.fiscal_id or False,
+            "short_id": result.short_id or False,
+            "number": result.number or False,
+            "qr_payload": result.qr_payload or False,
+            "qr_link": result.qr_link or False,
+            "qr_value": result.qr_value or False,
+            "error": error or False,
+            "error_code": result.error_code or False,
+            "hint": result.error_hint or False,
+            "next_step": result.next_step or False,
+            "can_retry": result.can_retry,
+            "can_print_again": result.can_print_again,
+            "is_test": result.is_test,
         }
 
     # ------------------------------------------------------------------

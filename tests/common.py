@@ -4,6 +4,8 @@ from odoo import Command
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from odoo.exceptions import UserError
 
+from ..fiscal_device_lib import emulator_host
+
 
 class FiscalDeviceCommon(AccountTestInvoicingCommon):
     """Invoices on the built-in emulators of both device families.
@@ -22,14 +24,17 @@ class FiscalDeviceCommon(AccountTestInvoicingCommon):
         cls.env.user.groups_id = [Command.link(cls.group_fiscal_manager.id)]
         cls.azn = cls.setup_other_currency("AZN", rates=[("2019-01-01", 1.0)])
         cls.caspos = cls._create_device("Caspos test", "caspos_emulator", "1")
-        cls.n5 = cls._create_device("N5 test", "n5_emulator", "B")
+        # the N5 tests sell in the company currency (a new N5 registers EUR by default)
+        cls.n5 = cls._create_device(
+            "N5 test", "n5_emulator", "B", currency_id=cls.env.company.currency_id.id
+        )
         cls.n5_journal = cls.company_data["default_journal_sale"].copy({"name": "N5 sales"})
         cls.n5_journal.fiscal_device_id = cls.n5
         cls.company_data["default_journal_sale"].fiscal_device_id = cls.caspos
 
     def setUp(self):
         super().setUp()
-        # the emulators live in the server process: each test starts them from a blank state
+        # one emulator process per device, shared by every worker: each test starts it blank
         for device in (self.caspos, self.n5):
             self._reset_emulator(device)
             self.addCleanup(self._reset_emulator, device)
@@ -52,7 +57,8 @@ class FiscalDeviceCommon(AccountTestInvoicingCommon):
                 **values,
             }
         )
-        cls.addClassCleanup(device._stop_emulators)
+        # the record is gone by the time class cleanups run: stop its emulator by directory
+        cls.addClassCleanup(emulator_host.stop, device._emulator_state_dir())
         return device
 
     def _caspos_invoice(self, post=True, **values):

@@ -220,23 +220,27 @@ class TestPosOrderFiscal(FiscalPosCommon):
         order = self._sale(self.caspos_config, self.caspos_cash)
         result = order.fiscalize_from_ui()
         document = self._documents(order)
-        self.assertEqual(
-            result,
-            {
-                "order_id": order.id,
-                "state": "done",
-                "fiscal_id": document.document_id,
-                "short_id": document.document_id[:12],
-                "number": document.document_number,
-                "qr_payload": document.qr_payload,
-                "qr_link": document.qr_link,
-                "error": False,
-            },
-        )
+        expected = {
+            "order_id": order.id,
+            "state": "done",
+            "fiscal_id": document.document_id,
+            "short_id": document.document_id[:12],
+            "number": document.document_number,
+            "qr_payload": document.qr_payload,
+            "qr_link": document.qr_link,
+            "error": False,
+        }
+        self.assertEqual({key: result[key] for key in expected}, expected)
+        self.assertEqual(result["device"], "Caspos test")
+        self.assertEqual(result["qr_value"], document.qr_link)
+        self.assertTrue(result["is_test"])
+        self.assertFalse(result["can_retry"])
         n5_order = self._sale(self.n5_config, self.n5_cash)
         self.n5._emulator().emulator.fail_next(37)  # printer malfunction, nothing registered
         failed = n5_order.fiscalize_from_ui()
         self.assertEqual(failed["state"], "failed")
         self.assertIn("Error 37: PRINTER_MALFUNCTION", failed["error"])
         self.assertFalse(failed["fiscal_id"])
+        self.assertEqual(failed["error_code"], "37")
+        self.assertTrue(failed["can_retry"], "nothing was registered")
         self.assertEqual(n5_order.fiscalize_from_ui()["state"], "done", "a retry succeeds")

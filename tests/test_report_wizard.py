@@ -6,6 +6,7 @@ from odoo import Command, fields
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
+from ..fiscal_device_lib.families import family
 from ..wizards.fiscal_report import duration_text
 from .pos_common import FiscalPosCommon
 
@@ -270,13 +271,15 @@ class TestReportWizard(FiscalPosCommon):
                 self.n5,
                 "drawer",
                 {},
-                "Open the cash drawer is not available on N5 test: only Caspos devices have it.",
+                "Open the cash drawer is not available on N5 test: only "
+                f"{family('caspos').title} devices have it.",
             ),
             (
                 self.caspos,
                 "time_to_block",
                 {},
-                "Time to block is not available on Caspos test: only myPOS N5 devices have it.",
+                "Time to block is not available on Caspos test: only "
+                f"{family('n5').title} devices have it.",
             ),
             (
                 self.caspos,
@@ -347,3 +350,33 @@ class TestReportWizard(FiscalPosCommon):
                     .selection
                 },
             )
+
+    # -- which device, which operation -----------------------------------------------------------
+
+    def _new(self, report_type):
+        # the demo devices stay out: only this test's two
+        others = self.env["fiscal.device"].search([("id", "not in", (self.caspos | self.n5).ids)])
+        others.active = False
+        return self.env["fiscal.report.wizard"].new({"report_type": report_type})
+
+    def test_only_devices_that_can_run_the_operation_are_offered(self):
+        self.assertEqual(self._new("drawer").available_device_ids._origin, self.caspos)
+        self.assertEqual(self._new("time_to_block").available_device_ids._origin, self.n5)
+        self.assertEqual(self._new("x_report").available_device_ids._origin, self.caspos | self.n5)
+
+    def test_the_only_capable_device_is_chosen_never_one_of_several(self):
+        self.assertEqual(self._new("time_to_block").device_id._origin, self.n5)
+        self.assertEqual(self._new("control_tape").device_id._origin, self.caspos)
+        self.assertFalse(self._new("x_report").device_id, "two devices: the user chooses")
+
+    def test_z_report_of_a_closed_caspos_shift_says_it_is_closed(self):
+        wizard = self.env["fiscal.report.wizard"].create(
+            {"device_id": self.caspos.id, "report_type": "z_report"}
+        )
+        with self.assertRaisesRegex(
+            UserError, "The shift of Caspos test is already closed: there is nothing for a Z"
+        ):
+            wizard.action_run()
+        self.assertFalse(self._kinds(self.caspos), "nothing was sent")
+        with self.assertRaisesRegex(UserError, "The shift of Caspos test is already closed"):
+            self.caspos.action_z_report()

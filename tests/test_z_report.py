@@ -6,6 +6,7 @@ from odoo import fields
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
+from .common import FiscalDeviceCommon
 from .pos_common import FiscalPosCommon
 
 
@@ -181,7 +182,7 @@ class TestShiftCloseCron(ZReportCommon):
 
         outcome, error = outcomes[mute.id]
         self.assertEqual(outcome, "failed")
-        self.assertIn("Fiscal device Caspos mute did not answer in time (toLogin: no answer", error)
+        self.assertIn("Fiscal device Caspos mute did not answer in time (", error)
         self.assertIn("Check that it is switched on and reachable, then try again.", error)
         self.assertEqual(outcomes[self.caspos.id][0], "closed")
         self.assertEqual(self._z_reports(self.caspos).state, "done")
@@ -222,3 +223,24 @@ class TestShiftCloseCron(ZReportCommon):
             ValidationError, "The margin before 24 hours must be between 0 and 24 hours."
         ):
             self.caspos.shift_close_margin = -1
+
+
+@tagged("post_install", "-at_install")
+class TestDeviceDefaults(FiscalDeviceCommon):
+    def test_a_new_device_registers_its_familys_currency(self):
+        Device = self.env["fiscal.device"]
+        eur = self.env.ref("base.EUR")
+        n5 = Device.create({"name": "New N5", "kind": "n5"})
+        self.assertEqual(n5.currency_id, eur, "an N5 registers EUR, never AZN")
+        caspos = Device.create({"name": "New Caspos", "kind": "caspos_emulator"})
+        self.assertEqual(caspos.currency_id, self.azn)
+        caspos.kind = "n5_emulator"
+        self.assertEqual(caspos.currency_id, eur, "the currency follows the family")
+
+    def test_the_n5_url_gets_its_json_rpc_path_once(self):
+        for url in ("http://192.0.2.7:8080", "http://192.0.2.7:8080/jsonrpc"):
+            device = self.env["fiscal.device"].create(
+                {"name": "N5 over HTTP", "kind": "n5", "url": url}
+            )
+            self.assertEqual(device._connection_settings()["url"], "http://192.0.2.7:8080/jsonrpc")
+        self.assertIn("/jsonrpc is added when missing", self.n5._fields["url"].help)

@@ -1,1 +1,6 @@
-from . import fiscal_cash_move, fiscal_document_resolve, fiscal_report  # noqa: F401
+from . import (  # noqa: F401
+    fiscal_cash_move,
+    fiscal_document_resolve,
+    fiscal_report,
+    fiscal_report_operations,
+)

@@ -21,6 +21,10 @@ class FiscalCashMove(models.TransientModel):
             wizard.currency_id = device.currency_id or device.company_id.currency_id
 
     def action_confirm(self):
+        return self._confirm().action_open()
+
+    def _confirm(self):
+        """Register the cash move; returns its ``JournalResult``."""
         self.ensure_one()
         if self.amount <= 0:
             raise UserError(_("Enter a positive amount to put in or take out of the drawer."))
@@ -28,11 +32,10 @@ class FiscalCashMove(models.TransientModel):
         if self.direction == "out":
             amount = -amount
         device = self.device_id
-        document = device._run_on_device(
+        return device._run_on_device(
             "cash_in" if amount > 0 else "cash_out",
             None,
             lambda driver, uuid: CashOperation(
                 uuid=uuid, amount=amount, operator=device._operator()
             ),
         )
-        return document._action_open()

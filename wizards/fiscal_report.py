@@ -1,21 +1,18 @@
 import json
-from collections import Counter, defaultdict
-from dataclasses import asdict
 from datetime import timedelta
-from decimal import Decimal
 
 import pytz
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from ..fiscal_device_lib.core import DocumentKind
+from ..fiscal_device_lib.core import Capability
+from ..fiscal_device_lib.families import families as device_families
 from ..fiscal_device_lib.mypos_n5.wire import (
     EJ_RANGE_FILTERS,
     EJ_RECEIPT_FILTERS,
     FISCAL_REPORT_FILTERS,
     RANGE_DATE_FORMAT,
 )
-from ..models.fiscal_document_total import ServiceResult
 
 REPORT_TYPES = [
     ("x_report", "X-Report"),
@@ -35,18 +32,25 @@ REPORT_TYPES = [
     ("duplicate", "Print duplicate / last receipt"),
     ("drawer", "Open the cash drawer"),
 ]
-# Operations one device family has and the other lacks.
-FAMILIES_OF_TYPE = {
-    "periodic_report": ("caspos",),
-    "control_tape": ("caspos",),
-    "drawer": ("caspos",),
-    "ej_print": ("n5",),
-    "fiscal_memory_report": ("n5",),
-    "article_report": ("n5",),
-    "department_report": ("n5",),
-    "current_cash": ("n5",),
-    "time_to_block": ("n5",),
-    "invoice_range": ("n5",),
+# What each operation asks of the device: the wizard offers an operation only on devices
+# whose family has the capability.
+CAPABILITY_OF_TYPE = {
+    "x_report": Capability.X_REPORT,
+    "z_report": Capability.Z_REPORT,
+    "periodic_report": Capability.PERIODIC_REPORT,
+    "control_tape": Capability.CONTROL_TAPE,
+    "ej_print": Capability.ELECTRONIC_JOURNAL,
+    "fiscal_memory_report": Capability.FISCAL_MEMORY_REPORT,
+    "article_report": Capability.ARTICLE_REPORT,
+    "department_report": Capability.DEPARTMENT_REPORT,
+    "current_cash": Capability.CURRENT_CASH,
+    "time_to_block": Capability.TIME_TO_BLOCK,
+    "invoice_range": Capability.INVOICE_RANGE,
+    "numbers": Capability.INFO,
+    "cash_in": Capability.CASH_IN_OUT,
+    "cash_out": Capability.CASH_IN_OUT,
+    "duplicate": Capability.PRINT_DUPLICATE,
+    "drawer": Capability.OPEN_CASHBOX,
 }
 RANGE_LABELS = {"ByDate": "By date", "ByNumber": "By number", "ByZNumber": "By Z report number"}
 # Below this, the time an N5 has left before it blocks itself is shown as a warning.
@@ -69,15 +73,21 @@ class FiscalReportWizard(models.TransientModel):
     _name = "fiscal.report.wizard"
     _description = "Fiscal Device Report or Operation"
 
+    report_type = fields.Selection(REPORT_TYPES, string="Operation", required=True)
+    # the devices that can run the operation; the only one is chosen, never one of several
+    available_device_ids = fields.Many2many(
+        "fiscal.device", compute="_compute_available_device_ids"
+    )
     device_id = fields.Many2one(
         "fiscal.device",
         required=True,
-        default=lambda self: self.env["fiscal.device"].search(
-            [("company_id", "in", self.env.companies.ids)], limit=1
-        ),
+        domain="[('id', 'in', available_device_ids)]",
+        compute="_compute_device_id",
+        store=True,
+        readonly=False,
     )
     family = fields.Selection(related="device_id.family")
-    report_type = fields.Selection(REPORT_TYPES, string="Operation", required=True)
+    has_report_details = fields.Boolean(compute="_compute_has_report_details")
     state = fields.Selection([("draft", "To run"), ("done", "Done")], default="draft")
     # X report (N5)
     include_departments = fields.Boolean(string="With departments")
@@ -110,8 +120,12 @@ class FiscalReportWizard(models.TransientModel):
     # Cash in / out
     currency_id = fields.Many2one("res.currency", compute="_compute_currency_id")
     amount = fields.Monetary()
-    # Result
-    document_id = fields.Many2one("fiscal.document", string="Fiscal document", readonly=True)
+    # Result: the journal commits the document after this wizard's snapshot began, so the wizard
+    # keeps its id (a plain integer) and the values to show, never a record it cannot see yet
+    document_ref = fields.Integer(string="Fiscal document id", readonly=True)
+    document_id = fields.Many2one(
+        "fiscal.document", string="Fiscal document", compute="_compute_document_id"
+    )
     summary = fields.Char(readonly=True)
     total_line_ids = fields.One2many(
         "fiscal.report.wizard.line",
@@ -128,17 +142,54 @@ class FiscalReportWizard(models.TransientModel):
     time_to_block_display = fields.Char(string="Time to block", readonly=True)
     time_to_block_warning = fields.Boolean(readonly=True)
 
+    @api.depends("report_type")
+    def _compute_available_device_ids(self):
+        devices = self.env["fiscal.device"].search([("company_id", "in", self.env.companies.ids)])
+        for wizard in self:
+            wizard.available_device_ids = devices.filtered(
+                lambda device, wizard=wizard: wizard._supported_on(device)
+            )
+
+    @api.depends("report_type")
+    def _compute_device_id(self):
+        for wizard in self:
+            available = wizard.available_device_ids
+            if wizard.device_id in available:
+                continue
+            wizard.device_id = available if len(available) == 1 else False
+
+    @api.depends("device_id")
+    def _compute_has_report_details(self):
+        for wizard in self:
+            family = wizard.device_id and wizard.device_id._family()
+            wizard.has_report_details = bool(
+                family
+                and (
+                    family.supports(Capability.DEPARTMENT_REPORT)
+                    or family.supports(Capability.ARTICLE_REPORT)
+                )
+            )
+
+    def _supported_on(self, device):
+        capability = CAPABILITY_OF_TYPE.get(self.report_type)
+        return capability is None or device._family().supports(capability)
+
     @api.depends("device_id")
     def _compute_currency_id(self):
         for wizard in self:
             device = wizard.device_id
             wizard.currency_id = device.currency_id or device.company_id.currency_id
 
+    @api.depends("document_ref")
+    def _compute_document_id(self):
+        for wizard in self:
+            wizard.document_id = wizard.document_ref or False
+
     def action_run(self):
         self.ensure_one()
         device = self.device_id
-        families = FAMILIES_OF_TYPE.get(self.report_type)
-        if families and device.family not in families:
+        if not self._supported_on(device):
+            capability = CAPABILITY_OF_TYPE[self.report_type]
             raise UserError(
                 _(
                     "%(operation)s is not available on %(device)s: only %(families)s devices "
@@ -146,12 +197,12 @@ class FiscalReportWizard(models.TransientModel):
                     operation=dict(REPORT_TYPES)[self.report_type],
                     device=device.display_name,
                     families=", ".join(
-                        dict(device._fields["family"].selection)[family] for family in families
+                        family.title for family in device_families() if family.supports(capability)
                     ),
                 )
             )
-        document = getattr(self, f"_run_{self.report_type}")(device)
-        self._show(document)
+        done = getattr(self, f"_run_{self.report_type}")(device)
+        self._show(done)
         return {
             "type": "ir.actions.act_window",
             "res_model": self._name,
@@ -163,205 +214,7 @@ class FiscalReportWizard(models.TransientModel):
 
     def action_open_document(self):
         self.ensure_one()
-        return self.document_id._action_open()
-
-    # ------------------------------------------------------------------
-    # Operations, each journaled as a fiscal document
-    # ------------------------------------------------------------------
-
-    def _report_options(self, device):
-        if device.family != "n5":
-            return {}
-        return {"departments": self.include_departments, "items": self.include_articles}
-
-    def _run_x_report(self, device):
-        return device._run_report(DocumentKind.X_REPORT, **self._report_options(device))
-
-    def _run_z_report(self, device):
-        return device._run_report(DocumentKind.Z_REPORT, **self._report_options(device))
-
-    def _run_periodic_report(self, device):
-        self._check_dates()
-        start, end = self.date_from, self.date_to
-        request = {"startDate": fields.Datetime.to_string(start)}
-        request["endDate"] = fields.Datetime.to_string(end)
-        return device._run_service(
-            "periodic_report",
-            request,
-            lambda driver: driver.get_periodic_z_report(start, end),
-        )
-
-    def _run_control_tape(self, device):
-        return device._run_service(
-            "control_tape", {"operation": "getControlTape"}, self._control_tape
-        )
-
-    def _run_ej_print(self, device):
-        start, end = self._range(device, self.ej_range_filter)
-        request = {"receiptFilter": self.ej_receipt_filter, "filter": self.ej_range_filter}
-        request.update({"from": start, "to": end})
-        receipt_filter, range_filter = self.ej_receipt_filter, self.ej_range_filter
-        return self._print_on(
-            device,
-            "ej_print",
-            request,
-            lambda driver: driver.print_ej(receipt_filter, range_filter, start, end),
-            _("The electronic journal was printed."),
-        )
-
-    def _run_fiscal_memory_report(self, device):
-        start, end = self._range(device, self.fm_range_filter)
-        request = {"filter": self.fm_range_filter, "from": start, "to": end, "full": self.fm_full}
-        range_filter, full = self.fm_range_filter, self.fm_full
-        return self._print_on(
-            device,
-            "fiscal_memory_report",
-            request,
-            lambda driver: driver.fiscal_report(range_filter, start, end, full),
-            _("The fiscal memory report was printed."),
-        )
-
-    def _run_article_report(self, device):
-        return self._print_on(
-            device,
-            "article_report",
-            {"operation": "PrintArticleReport"},
-            lambda driver: driver.article_report(),
-            _("The article report was printed."),
-        )
-
-    def _run_department_report(self, device):
-        return self._print_on(
-            device,
-            "department_report",
-            {"operation": "PrintDepartmentReport"},
-            lambda driver: driver.department_report(),
-            _("The department report was printed."),
-        )
-
-    def _run_current_cash(self, device):
-        def current_cash(driver):
-            cash = driver.current_cash()
-            return ServiceResult(
-                summary=self.env._("Cash in the drawer: %(cash)s", cash=f"{cash:.2f}"),
-                totals={"cash in drawer": cash},
-            )
-
-        return device._run_service("info", {"operation": "GetCurrentCash"}, current_cash)
-
-    def _run_time_to_block(self, device):
-        def time_to_block(driver):
-            left = driver.time_to_block()
-            return ServiceResult(
-                summary=self.env._("Time to block: %(left)s", left=duration_text(left)),
-                totals={"seconds to block": int(left.total_seconds())},
-            )
-
-        return device._run_service("info", {"operation": "GetTimeToBlock"}, time_to_block)
-
-    def _run_invoice_range(self, device):
-        if self.invoice_range_set and not 0 < self.invoice_first <= self.invoice_last:
-            raise UserError(
-                _("The invoice range needs a first number above 0 and a last number not below it.")
-            )
-        first, last = self.invoice_first, self.invoice_last
-
-        def invoice_range(driver):
-            if self.invoice_range_set:
-                driver.set_invoice_range(first, last)
-            found = driver.invoice_range()
-            return ServiceResult(
-                summary=self.env._(
-                    "Invoice numbers %(first)s to %(last)s, next %(next)s",
-                    first=found.first,
-                    last=found.last,
-                    next=found.next,
-                ),
-                totals={"first": found.first, "last": found.last, "next": found.next},
-            )
-
-        if self.invoice_range_set:
-            request = {"operation": "SetInvoiceRange", "firstInv": first, "lastInv": last}
-            return device._run_service("setting", request, invoice_range)
-        return device._run_service("info", {"operation": "GetInvoiceRange"}, invoice_range)
-
-    def _run_numbers(self, device):
-        def numbers(driver):
-            info = device._read_status(driver)
-            return ServiceResult(
-                summary=self.env._(
-                    "Serial number %(serial)s, fiscal memory %(fm)s",
-                    serial=info.serial_number or "-",
-                    fm=info.fiscal_memory_number or "-",
-                ),
-                raw=info.details or {},
-            )
-
-        return device._run_service("info", {"operation": "numbers"}, numbers)
-
-    def _run_cash_in(self, device):
-        return self._cash_move(device, "in")
-
-    def _run_cash_out(self, device):
-        return self._cash_move(device, "out")
-
-    def _cash_move(self, device, direction):
-        action = (
-            self.env["fiscal.cash.move"]
-            .create({"device_id": device.id, "direction": direction, "amount": self.amount})
-            .action_confirm()
-        )
-        return self.env["fiscal.document"].browse(action["res_id"])
-
-    def _run_duplicate(self, device):
-        return self._print_on(
-            device,
-            "duplicate",
-            {"operation": "printDuplicate"},
-            lambda driver: driver.print_duplicate(),
-            _("The last receipt was printed again."),
-        )
-
-    def _run_drawer(self, device):
-        return self._print_on(
-            device,
-            "drawer",
-            {"operation": "openCashbox"},
-            lambda driver: driver.open_cashbox(),
-            _("The cash drawer is open."),
-        )
-
-    def _print_on(self, device, kind, request, call, summary):
-        """An operation whose only answer is on the device's paper (or its drawer)."""
-
-        def operation(driver):
-            call(driver)
-            return ServiceResult(summary=summary)
-
-        return device._run_service(kind, request, operation)
-
-    def _control_tape(self, driver):
-        """The Caspos control tape: the current shift's documents, counted and summed by type."""
-        tape = driver.get_control_tape()
-        counts = Counter(entry.type for entry in tape.documents)
-        sums = defaultdict(Decimal)
-        for entry in tape.documents:
-            sums[entry.type] += entry.total
-        totals = {"documents": len(tape.documents)}
-        for kind in sorted(counts):
-            totals[f"{kind} count"] = counts[kind]
-            totals[f"{kind} total"] = sums[kind]
-        return ServiceResult(
-            summary=self.env._(
-                "Shift %(shift)s: %(count)s documents",
-                shift=tape.shift_number or "-",
-                count=len(tape.documents),
-            ),
-            totals=totals,
-            rows=[asdict(entry) for entry in tape.documents],
-            number=tape.shift_number,
-            raw=tape.raw,
-        )
+        return self.env["fiscal.document"].browse(self.document_ref)._action_open()
 
     # ------------------------------------------------------------------
     # Helpers
@@ -386,34 +239,41 @@ class FiscalReportWizard(models.TransientModel):
             )
         return str(self.number_from), str(self.number_to)
 
-    def _show(self, document):
-        """Put the fiscal document's totals and listed documents on the wizard."""
+    def _show(self, done):
+        """Put the fiscal document's totals and listed documents on the wizard, read on the
+        journal's cursor (``done`` is its ``JournalResult``)."""
+        with self.device_id._journal() as env:
+            document = env["fiscal.document"].browse(done.document_id)
+            rows = json.loads(document.totals_json or "{}").get("rows", [])
+            totals = [
+                (total.group, total.name, total.value_display, total.value)
+                for total in document.total_ids
+            ]
+        seconds = next(
+            (value for _g, name, _d, value in totals if name == "seconds to block"), None
+        )
         self.total_line_ids.unlink()
         self.document_line_ids.unlink()
-        totals = json.loads(document.totals_json or "{}")
-        seconds = next((t.value for t in document.total_ids if t.name == "seconds to block"), None)
         self.write(
             {
                 "state": "done",
-                "document_id": document.id,
-                "summary": document.summary or document.name,
+                "document_ref": done.document_id,
+                "summary": done.summary or done.name,
                 "total_line_ids": [
                     (
                         0,
                         0,
                         {
                             "line_type": "total",
-                            "group": total.group,
-                            "name": total.name,
-                            "value_display": total.value_display,
+                            "group": group,
+                            "name": name,
+                            "value_display": value_display,
                         },
                     )
-                    for total in document.total_ids
-                    if total.name != "seconds to block"
+                    for group, name, value_display, _value in totals
+                    if name != "seconds to block"
                 ],
-                "document_line_ids": [
-                    (0, 0, {"line_type": "document", **row}) for row in totals.get("rows", [])
-                ],
+                "document_line_ids": [(0, 0, {"line_type": "document", **row}) for row in rows],
                 "time_to_block_display": seconds is not None
                 and duration_text(timedelta(seconds=seconds)),
                 "time_to_block_warning": seconds is not None

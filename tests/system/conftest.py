@@ -147,18 +147,27 @@ class Shop:
             fields=["active", "rate_ids"],
             context={**admin.context, "active_test": False},
         )[0]
-        if not azn["active"]:
-            admin.write("res.currency", [azn["id"]], {"active": True})
-        if not azn["rate_ids"]:
-            admin.create(
-                "res.currency.rate",
-                {
-                    "currency_id": azn["id"],
-                    "name": "2019-01-01",
-                    "rate": 1.0,
-                    "company_id": company_id,
-                },
-            )
+        # each device registers its family's currency (Caspos AZN, N5 EUR): make them usable
+        for currency_id in {azn["id"]} | {d["currency_id"][0] for d in self.devices.values()}:
+            currency = admin.call(
+                "res.currency",
+                "read",
+                [currency_id],
+                fields=["active", "rate_ids"],
+                context={**admin.context, "active_test": False},
+            )[0]
+            if not currency["active"]:
+                admin.write("res.currency", [currency_id], {"active": True})
+            if not currency["rate_ids"]:
+                admin.create(
+                    "res.currency.rate",
+                    {
+                        "currency_id": currency_id,
+                        "name": "2019-01-01",
+                        "rate": 1.0,
+                        "company_id": company_id,
+                    },
+                )
         company = admin.read_one("res.company", company_id, ["account_sale_tax_id", "currency_id"])
         self.company_id = company_id
         self.currency_ids = {

@@ -1,0 +1,268 @@
+"""The fiscal journal: every document sent to a device, exactly once.
+
+Contract: a document is committed (state ``sending``, its uuid and request) on the journal's
+own cursor before the device is called, and its outcome is committed the same way after, so it
+survives a rollback of the user's transaction. A new document goes through ``_send_new``, a
+pending one through ``_resend``; both end in the one ``_send``. Every entry point returns a
+``JournalResult`` read inside the journal transaction, never a record: the caller's snapshot
+predates the journal's commit.
+"""
+
+import json
+import uuid as uuid_lib
+from contextlib import contextmanager
+
+from odoo import _, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+from ..fiscal_device_lib.core import (
+    Capability,
+    DocumentKind,
+    FiscalError,
+    OutcomeUnknown,
+    Receipt,
+    ReportResult,
+    ValidationError,
+    cash_operation_from_dict,
+    receipt_from_dict,
+    to_jsonable,
+    validate_cash_operation,
+    validate_receipt,
+)
+from ..fiscal_device_lib.core.errors import Outcome
+from .fiscal_journal_result import JournalResult
+
+
+class FiscalDevice(models.Model):
+    _inherit = "fiscal.device"
+
+    @contextmanager
+    def _journal(self):
+        """An environment on a new cursor, committed on exit.
+
+        The fiscal journal must survive a rollback of the user's transaction, because the device
+        may have printed: this is why it is written (and committed) outside it.
+        """
+        self.env.flush_all()
+        with self.env.registry.cursor() as cr:
+            cr.execute(SQL("SET LOCAL lock_timeout = %s", f"{int(self._journal_lock_ms())}ms"))
+            yield self.env(cr=cr, su=True)
+        self.env.invalidate_all()
+
+    def _journal_lock_ms(self):
+        return max(self.lock_timeout, 1.0) * 1000
+
+    def _run_on_device(self, kind, source, build, *, parent=None, resume=None):
+        """Journal then send one receipt or cash operation of ``source``, exactly once.
+
+        ``build(driver, uuid)`` returns the ``Receipt`` or ``CashOperation`` to send. A done
+        document of the same ``source`` and ``kind`` is returned as it is; a pending one (or
+        ``resume``, the values of one) is resent under its uuid where the device deduplicates,
+        or must be resolved first. Returns the document's ``JournalResult``.
+        """
+        self.ensure_one()
+        Document = self.env["fiscal.document"]
+        # the device lock first: a second press waits here, then finds the first's document
+        with self._driver() as driver:
+            if resume is None and source:
+                resume = Document._pending_for(self, source, Document._kind_group(kind))
+            if resume:
+                return self._resend(driver, resume)
+            return self._send_new(driver, build, source, parent)
+
+    def _send_new(self, driver, build, source, parent):
+        """Check, journal and send a new document built by ``build(driver, uuid)``."""
+        payload = self._checked_payload(driver, build(driver, str(uuid_lib.uuid4())))
+        self._ensure_shift(driver)
+        return self._send(driver, self._journal_create(payload, source, parent), payload)
+
+    def _resend(self, driver, pending):
+        """Send a journaled document again under its uuid (values of ``_pending_values``)."""
+        if pending["state"] == "done":
+            return self._journal_read(pending["id"])
+        payload = self._resume_payload(driver, pending)
+        self._ensure_shift(driver)
+        return self._send(driver, pending["id"], payload)
+
+    def _send(self, driver, document_id, payload):
+        """Send a journaled document and journal what the device answered."""
+        try:
+            if isinstance(payload, Receipt):
+                result = driver.fiscalize(payload)
+            else:
+                result = driver.cash_in_out(payload)
+        except FiscalError as error:
+            failure = self._journal_failure(document_id, error, driver)
+            raise self._fiscal_user_error(error, failure) from error
+        except Exception as error:
+            # a bug between sending and answer: the device may have printed
+            self._journal_failure(document_id, OutcomeUnknown(str(error)), driver)
+            raise
+        done = self._journal_result(document_id, result)
+        if isinstance(payload, Receipt) and driver.supports(Capability.OPEN_SHIFT):
+            self.sudo().shift_open = True
+        return done
+
+    def _checked_payload(self, driver, payload):
+        """The payload once the core and the device found nothing to refuse: a device-level
+        input error must not leave a failed document in the journal."""
+        try:
+            if isinstance(payload, Receipt):
+                payload = validate_receipt(payload)
+                problems = driver.problems(payload)
+                if problems:
+                    raise ValidationError(problems)
+                return payload
+            return validate_cash_operation(payload)
+        except ValidationError as error:
+            raise self._fiscal_user_error(error) from error
+
+    def _resume_payload(self, driver, document):
+        """The stored request of a pending document, to resend under the same uuid."""
+        if document["state"] == "unknown" or not driver.supports(Capability.IDEMPOTENT):
+            if document["state"] == "sending":
+                with self._journal() as env:
+                    env["fiscal.document"].browse(document["id"]).write(
+                        {
+                            "state": "unknown",
+                            "error_message": _(
+                                "The operation was interrupted before the device answered."
+                            ),
+                        }
+                    )
+            raise UserError(
+                _(
+                    "Fiscal document %(document)s on %(device)s has an unknown outcome: the "
+                    "device may have printed it. A fiscal manager must resolve it first "
+                    "(Fiscal documents > Resolve) with the receipt number read from the "
+                    "device's journal, or mark it not printed.",
+                    document=document["name"],
+                    device=self.display_name,
+                )
+            )
+        request = json.loads(document["request_json"])
+        if document["kind"] in ("cash_in", "cash_out"):
+            return cash_operation_from_dict(request)
+        return receipt_from_dict(request)
+
+    def _journal_create(self, payload, source, parent):
+        currency = self.currency_id or self.company_id.currency_id
+        values = {
+            "device_id": self.id,
+            "company_id": self.company_id.id,
+            "kind": payload.kind.value,
+            "state": "sending",
+            "uuid": payload.uuid,
+            "request_json": json.dumps(to_jsonable(payload), indent=2, ensure_ascii=False),
+            "amount_total": float(
+                payload.total if isinstance(payload, Receipt) else abs(payload.amount)
+            ),
+            "currency_id": currency.id,
+            "parent_id": parent.id if parent else False,
+            "user_id": self.env.uid,
+            "sent_at": fields.Datetime.now(),
+        }
+        if source:
+            values.update(res_model=source._name, res_id=source.id, source_name=source.display_name)
+        with self._journal() as env:
+            return env["fiscal.document"].create(values).id
+
+    def _journal_result(self, document_id, result):
+        with self._journal() as env:
+            document = env["fiscal.document"].browse(document_id)
+            document._write_result(result)
+            return JournalResult.from_document(document)
+
+    def _journal_read(self, document_id):
+        """The ``JournalResult`` of a committed document, read on the journal's cursor."""
+        with self._journal() as env:
+            return JournalResult.from_document(env["fiscal.document"].browse(document_id))
+
+    def _journal_failure(self, document_id, error, driver):
+        """Record why a sent document is not done, from the error's ``outcome``; returns its
+        ``JournalResult``."""
+        if error.outcome is Outcome.NOTHING_REGISTERED:
+            state = "failed"
+        elif error.outcome is Outcome.MAY_BE_REGISTERED and driver.supports(Capability.IDEMPOTENT):
+            state = "sending"  # resent with the same uuid on the next attempt
+        else:
+            # may be registered, or registered but not printed: resolved from the device
+            state = "unknown"
+        values = {
+            "state": state,
+            "error_code": str(getattr(error, "code", "") or ""),
+            "error_message": getattr(error, "message", "") or str(error),
+            "error_hint": getattr(error, "hint", ""),
+            "answered_at": fields.Datetime.now(),
+        }
+        with self._journal() as env:
+            document = env["fiscal.document"].browse(document_id)
+            document.write(values)
+            return JournalResult.from_document(document)
+
+    def _run_report(self, kind, **options):
+        """X or Z report, journaled like a document (a Z report closes the shift); ``options``
+        go to the driver (N5: ``departments``, ``items``)."""
+        self.ensure_one()
+        self._check_fiscal_user()
+        report_uuid = str(uuid_lib.uuid4())
+        operator = self._operator()
+        request = {"kind": kind.value, "operator": to_jsonable(operator), "uuid": report_uuid}
+        request.update(options)
+
+        def report(driver):
+            if kind == DocumentKind.Z_REPORT:
+                return driver.z_report(operator, uuid=report_uuid, **options)
+            return driver.x_report(operator, **options)
+
+        done = self._run_service(kind.value, request, report, uuid=report_uuid)
+        if kind == DocumentKind.Z_REPORT:
+            self.sudo().write(
+                {
+                    "shift_open": False,
+                    "shift_opened_at": False,
+                    "last_z_report_at": fields.Datetime.now(),
+                    "last_z_report_number": done.report_number,
+                }
+            )
+        return done
+
+    def _run_service(self, kind, request, operation, uuid=None):
+        """Journal then run ``operation(driver)``, an operation that registers no sale (a
+        report, a reading, a setting), as a fiscal document of ``kind``. ``operation`` returns
+        a ``ReportResult`` or a ``ServiceResult``. Returns the document's ``JournalResult``; a
+        device error becomes a UserError once the journal has recorded it."""
+        self.ensure_one()
+        service_uuid = uuid or str(uuid_lib.uuid4())
+        with self._driver() as driver:
+            with self._journal() as env:
+                document_id = (
+                    env["fiscal.document"]
+                    .create(
+                        {
+                            "device_id": self.id,
+                            "company_id": self.company_id.id,
+                            "kind": kind,
+                            "state": "sending",
+                            "uuid": service_uuid,
+                            "request_json": json.dumps(request, indent=2, ensure_ascii=False),
+                            "currency_id": (self.currency_id or self.company_id.currency_id).id,
+                            "user_id": self.env.uid,
+                            "sent_at": fields.Datetime.now(),
+                        }
+                    )
+                    .id
+                )
+            try:
+                result = operation(driver)
+            except FiscalError as error:
+                failure = self._journal_failure(document_id, error, driver)
+                raise self._fiscal_user_error(error, failure) from error
+            with self._journal() as env:
+                document = env["fiscal.document"].browse(document_id)
+                if isinstance(result, ReportResult):
+                    document._write_report(result)
+                else:
+                    document._write_service_result(result)
+                return JournalResult.from_document(document)
