@@ -1,5 +1,6 @@
 from . import (  # noqa: F401
     test_controller,
+    test_fiscal_flows,
     test_fiscal_invoice,
     test_fiscal_lock,
     test_fiscal_security,
