@@ -13,6 +13,18 @@ from ..fiscal_device_lib.core import (
 )
 
 MAIN_KINDS = {"out_invoice": ("sale", "invoice"), "out_refund": ("storno", "credit_note")}
+# What the receipt shows of a posted invoice and its lines: frozen once it is registered.
+FISCAL_MOVE_FIELDS = {"invoice_line_ids", "currency_id", "partner_id", "commercial_partner_id"}
+FISCAL_LINE_FIELDS = {
+    "quantity",
+    "price_unit",
+    "discount",
+    "tax_ids",
+    "product_id",
+    "product_uom_id",
+    "currency_id",
+    "move_id",
+}
 
 
 class AccountMove(models.Model):
@@ -61,6 +73,14 @@ class AccountMove(models.Model):
                 raise UserError(move._fiscal_no_device_message())
             move._fiscalize(device)
         return True
+
+    def write(self, vals):
+        leaves_posted = "state" in vals and vals["state"] != "posted"
+        if leaves_posted or FISCAL_MOVE_FIELDS & set(vals):
+            self.filtered(
+                lambda m: m.state == "posted" and m.move_type in MAIN_KINDS
+            )._fiscal_check_unchanged(_("reset to draft") if leaves_posted else _("changed"))
+        return super().write(vals)
 
     def button_draft(self):
         self.filtered(lambda m: m.move_type in MAIN_KINDS)._fiscal_check_unchanged(
@@ -155,7 +175,7 @@ class AccountMove(models.Model):
             )
         return _(
             "%(move)s is registered on fiscal device %(device)s (%(document)s, %(state)s): it "
-            "cannot be %(operation)s or changed, or it would no longer match the receipt. "
+            "cannot be %(operation)s, or it would no longer match the receipt. "
             "%(way_out)s",
             move=self.display_name,
             device=document.device_id.display_name,
@@ -296,3 +316,14 @@ class AccountMove(models.Model):
             city=partner.city or "",
             vat_number=partner.vat or "",
         )
+
+
+class AccountMoveLine(models.Model):
+    _inherit = "account.move.line"
+
+    def write(self, vals):
+        if FISCAL_LINE_FIELDS & set(vals):
+            self.move_id.filtered(
+                lambda m: m.state == "posted" and m.move_type in MAIN_KINDS
+            )._fiscal_check_unchanged(_("changed"))
+        return super().write(vals)

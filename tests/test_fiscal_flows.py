@@ -135,11 +135,17 @@ class TestFiscalInvoiceFlows(FiscalDeviceCommon):
             with self.assertRaisesRegex(
                 UserError,
                 r"is registered on fiscal device Caspos test .*: it cannot be "
-                r"(reset to draft|cancelled) or changed, or it would no longer match the "
+                r"(reset to draft|cancelled), or it would no longer match the "
                 r"receipt\. To correct it, issue a credit note \(Reverse\): it is sent to the "
                 r"device as the storno of this receipt",
             ):
                 action()
+        with self.assertRaisesRegex(
+            UserError, r"it cannot be changed, or it would no longer match the receipt"
+        ):
+            invoice.invoice_line_ids.write({"price_unit": 10.0})
+        with self.assertRaisesRegex(UserError, "it cannot be reset to draft"):
+            invoice.write({"state": "draft"})
         self.assertEqual(invoice.state, "posted")
         self.assertEqual(invoice.fiscal_state, "done")
 
