@@ -239,8 +239,8 @@ class AccountMove(models.Model):
             if parent.kind == "invoice":
                 buyer = self._fiscal_buyer()
         elif (
-            device.family == "n5"
-            and device.n5_invoice_buyer
+            # only a device that registers invoices with the buyer's identity (the N5)
+            device.n5_invoice_buyer
             and driver.supports(Capability.INVOICE)
             and self._fiscal_buyer_identity()
         ):

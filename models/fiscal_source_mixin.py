@@ -238,7 +238,8 @@ class FiscalSourceMixin(models.AbstractModel):
             "code": code,
             "code_kind": code_kind,
             "department": maps.departments.get(product.categ_id.id),
-            "unit": maps.units.get(uom.id) if device.family == "caspos" else None,
+            # a unit is mapped only on a device whose family has units (see fiscal.device.uom)
+            "unit": maps.units.get(uom.id),
         }
         unit_price, difference = fit_unit_price(quantity, total)
         values.update(unit_price=unit_price, line_total=total if difference else None)
