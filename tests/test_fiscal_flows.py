@@ -181,7 +181,7 @@ class TestFiscalInvoiceFlows(FiscalDeviceCommon):
         # the Caspos registers AZN only: the N5 is the one device for the company currency
         self.assertEqual(invoice.fiscal_device_id, self.n5)
 
-        second = self._create_device("N5 second", "n5_emulator", "B")
+        second = self._create_device("N5 second", "n5_emulator", self.n5.tax_map_ids[:1].vat_class)
         self.addCleanup(self._reset_emulator, second)
         invoice.invalidate_recordset(["fiscal_device_id", "fiscal_can_fiscalize"])
         self.assertFalse(invoice.fiscal_device_id, "a new device takes nothing over")
@@ -202,7 +202,9 @@ class TestFiscalInvoiceFlows(FiscalDeviceCommon):
     def test_invoice_stays_bound_to_the_device_that_registered_it(self):
         invoice = self._caspos_invoice()
         invoice.action_fiscalize()
-        other = self._create_device("Caspos second", "caspos_emulator", "1")
+        other = self._create_device(
+            "Caspos second", "caspos_emulator", self.caspos.tax_map_ids[:1].vat_class
+        )
         self.addCleanup(self._reset_emulator, other)
         self.company_data["default_journal_sale"].fiscal_device_id = other
         invoice.invalidate_recordset(["fiscal_device_id"])
@@ -246,7 +248,7 @@ class TestPosOrderFlows(FiscalPosCommon):
             self._documents(order), [{"state": "failed", "device_id": self.n5.id}]
         )
 
-        other = self._create_device("N5 second", "n5_emulator", "B")
+        other = self._create_device("N5 second", "n5_emulator", self.n5.tax_map_ids[:1].vat_class)
         self.addCleanup(self._reset_emulator, other)
         self.n5_config.fiscal_device_id = other
         order.invalidate_recordset(["fiscal_device_id"])
