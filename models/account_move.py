@@ -13,16 +13,30 @@ from ..fiscal_device_lib.core import (
 )
 
 MAIN_KINDS = {"out_invoice": ("sale", "invoice"), "out_refund": ("storno", "credit_note")}
+# What the receipt shows of a posted invoice and its lines: frozen once it is registered.
+FISCAL_MOVE_FIELDS = {"invoice_line_ids", "currency_id", "partner_id", "commercial_partner_id"}
+FISCAL_LINE_FIELDS = {
+    "quantity",
+    "price_unit",
+    "discount",
+    "tax_ids",
+    "product_id",
+    "product_uom_id",
+    "currency_id",
+    "move_id",
+}
 
 
 class AccountMove(models.Model):
     _name = "account.move"
     _inherit = ["account.move", "fiscal.source.mixin"]
 
-    @api.depends("journal_id", "company_id", "move_type")
+    @api.depends("journal_id", "company_id", "move_type", "currency_id", "reversed_entry_id")
     def _compute_fiscal_device_id(self):
         for move in self:
-            move.fiscal_device_id = move._fiscal_device()
+            move.fiscal_device_id = (
+                move._fiscal_target_device() if move.move_type in MAIN_KINDS else False
+            )
 
     @api.depends("reversed_entry_id", "state", "move_type")
     def _compute_fiscal_fields(self):
@@ -31,7 +45,7 @@ class AccountMove(models.Model):
     def _post(self, soft=True):
         posted = super()._post(soft=soft)
         for move in posted.filtered(lambda m: m.move_type in MAIN_KINDS):
-            device = move._fiscal_device()
+            device = move._fiscal_target_device()
             if not device.sudo().auto_fiscalize:
                 continue
             if move.move_type == "out_invoice":
@@ -54,17 +68,36 @@ class AccountMove(models.Model):
                         move=move.display_name,
                     )
                 )
-            device = move._fiscal_device()
+            device = move._fiscal_target_device()
             if not device:
-                raise UserError(
-                    _(
-                        "No fiscal device is set up for %(move)s: add one in Invoicing > "
-                        "Configuration > Fiscal > Devices.",
-                        move=move.display_name,
-                    )
-                )
+                raise UserError(move._fiscal_no_device_message())
             move._fiscalize(device)
         return True
+
+    def write(self, vals):
+        leaves_posted = "state" in vals and vals["state"] != "posted"
+        if leaves_posted or FISCAL_MOVE_FIELDS & set(vals):
+            self.filtered(
+                lambda m: m.state == "posted" and m.move_type in MAIN_KINDS
+            )._fiscal_check_unchanged(_("reset to draft") if leaves_posted else _("changed"))
+        return super().write(vals)
+
+    def button_draft(self):
+        self.filtered(lambda m: m.move_type in MAIN_KINDS)._fiscal_check_unchanged(
+            _("reset to draft")
+        )
+        return super().button_draft()
+
+    def button_cancel(self):
+        self.filtered(lambda m: m.move_type in MAIN_KINDS)._fiscal_check_unchanged(_("cancelled"))
+        return super().button_cancel()
+
+    @api.depends("move_type")
+    def _compute_show_reset_to_draft_button(self):
+        super()._compute_show_reset_to_draft_button()
+        for move in self.filtered("show_reset_to_draft_button"):
+            if move.move_type in MAIN_KINDS and move.sudo()._fiscal_registered_document():
+                move.show_reset_to_draft_button = False
 
     def action_fiscal_storno(self):
         for move in self:
@@ -96,16 +129,63 @@ class AccountMove(models.Model):
         self.ensure_one()
         if self.move_type not in MAIN_KINDS:
             return self.env["fiscal.device"]
+        return self._fiscal_routed_device().with_env(self.env)
+
+    def _fiscal_routed_device(self):
+        """The journal's device; without one, the company's only device that registers the
+        move's currency. With several such devices none is guessed: a device added later
+        must not silently take over the invoices of the one in use."""
+        self.ensure_one()
         device = self.sudo().journal_id.fiscal_device_id
         if not device and self.company_id:
-            devices = (
-                self.env["fiscal.device"].sudo().search([("company_id", "=", self.company_id.id)])
+            able = self._fiscal_able_devices()
+            device = able if len(able) == 1 else able.browse()
+        return device
+
+    def _fiscal_able_devices(self):
+        """The company's devices that can register this move's currency."""
+        devices = self.env["fiscal.device"].sudo().search([("company_id", "=", self.company_id.id)])
+        return devices.filtered(lambda d: not d.currency_id or d.currency_id == self.currency_id)
+
+    def _fiscal_no_device_message(self):
+        able = self._fiscal_able_devices()
+        if len(able) > 1:
+            return _(
+                "Several fiscal devices can register %(move)s in %(currency)s (%(devices)s): "
+                "choose the one for journal %(journal)s in the journal's settings (Fiscal "
+                "device).",
+                move=self.display_name,
+                currency=self.currency_id.name,
+                devices=", ".join(able.mapped("display_name")),
+                journal=self.journal_id.display_name,
             )
-            # a Caspos registers AZN only: without a journal's device, prefer one that can
-            # register the invoice's currency
-            same_currency = devices.filtered(lambda d: d.currency_id == self.currency_id)
-            device = same_currency[:1] or devices[:1]
-        return device.with_env(self.env)
+        return _(
+            "No fiscal device is set up for %(move)s: add one in Invoicing > "
+            "Configuration > Fiscal > Devices.",
+            move=self.display_name,
+        )
+
+    def _fiscal_registered_message(self, document, operation):
+        if self.move_type == "out_refund":
+            way_out = _("Correct it with a new invoice, which is fiscalized as a new receipt.")
+        else:
+            way_out = _(
+                "To correct it, issue a credit note (Reverse): it is sent to the device as the "
+                "storno of this receipt; then invoice again."
+            )
+        return _(
+            "%(move)s is registered on fiscal device %(device)s (%(document)s, %(state)s): it "
+            "cannot be %(operation)s, or it would no longer match the receipt. "
+            "%(way_out)s",
+            move=self.display_name,
+            device=document.device_id.display_name,
+            document=document.display_name,
+            state=dict(document._fields["state"]._description_selection(self.env)).get(
+                document.state
+            ),
+            operation=operation,
+            way_out=way_out,
+        )
 
     def _fiscal_origin_document(self):
         """The done fiscal document of the invoice this credit note reverses."""
@@ -159,8 +239,8 @@ class AccountMove(models.Model):
             if parent.kind == "invoice":
                 buyer = self._fiscal_buyer()
         elif (
-            device.family == "n5"
-            and device.n5_invoice_buyer
+            # only a device that registers invoices with the buyer's identity (the N5)
+            device.n5_invoice_buyer
             and driver.supports(Capability.INVOICE)
             and self._fiscal_buyer_identity()
         ):
@@ -236,3 +316,14 @@ class AccountMove(models.Model):
             city=partner.city or "",
             vat_number=partner.vat or "",
         )
+
+
+class AccountMoveLine(models.Model):
+    _inherit = "account.move.line"
+
+    def write(self, vals):
+        if FISCAL_LINE_FIELDS & set(vals):
+            self.move_id.filtered(
+                lambda m: m.state == "posted" and m.move_type in MAIN_KINDS
+            )._fiscal_check_unchanged(_("changed"))
+        return super().write(vals)

@@ -1,7 +1,10 @@
+"""Which device department (myPOS N5) a product category is sold under; the departments come
+from the device family."""
+
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
-MAX_DEPARTMENT = 100
+from ..fiscal_device_lib.families import family as device_family
 
 
 class FiscalDeviceCategory(models.Model):
@@ -14,17 +17,40 @@ class FiscalDeviceCategory(models.Model):
         "product.category", string="Product category", required=True, ondelete="cascade"
     )
     department = fields.Integer(
-        required=True, help="myPOS N5 department (0-100): replaces the item name and VAT letter."
+        required=True,
+        help="The device department the category is sold under (myPOS N5: replaces the item "
+        "name and VAT letter).",
     )
 
     _sql_constraints = [
         ("categ_unique", "unique(device_id, categ_id)", "A category is mapped once per device."),
     ]
 
-    @api.constrains("department")
+    @api.constrains("department", "device_id")
     def _check_department(self):
         for mapping in self:
-            if not 0 <= mapping.department <= MAX_DEPARTMENT:
+            known = device_family(mapping.device_id.family)
+            codes = [choice.code for choice in known.departments]
+            if str(mapping.department) not in codes:
                 raise ValidationError(
-                    _("A myPOS N5 department is a number from 0 to %(max)s.", max=MAX_DEPARTMENT)
+                    _(
+                        "%(device)s (%(family)s) has no department %(department)s; its "
+                        "departments are %(departments)s.",
+                        device=mapping.device_id.display_name,
+                        family=known.title,
+                        department=mapping.department,
+                        departments=_department_range(codes) or _("none"),
+                    )
                 )
+
+
+def _department_range(codes):
+    """ "0 to 100" for a run of numbers, else the list."""
+    numbers = [int(code) for code in codes if code.isdigit()]
+    if (
+        numbers
+        and len(numbers) == len(codes)
+        and numbers == list(range(numbers[0], numbers[-1] + 1))
+    ):
+        return f"{numbers[0]}–{numbers[-1]}" if len(numbers) > 1 else str(numbers[0])
+    return ", ".join(codes)

@@ -1,7 +1,29 @@
+"""Which device payment kind a POS payment method or a journal pays with; the kinds a device
+takes come from its family."""
+
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
-from .fiscal_device import PAYMENT_KINDS
+from ..fiscal_device_lib.core import PaymentKind
+from ..fiscal_device_lib.families import family as device_family
+
+# Labels of the core's device-neutral payment kinds.
+PAYMENT_KIND_LABELS = {
+    PaymentKind.CASH: "Cash",
+    PaymentKind.CARD: "Card / cashless",
+    PaymentKind.BONUS: "Bonus",
+    PaymentKind.CREDIT: "Credit",
+    PaymentKind.ADVANCE: "Advance (prepayment)",
+    PaymentKind.CHECK: "Cheque",
+    PaymentKind.COUPON: "Coupon",
+    PaymentKind.EXT_COUPON: "External coupon",
+    PaymentKind.PACKAGING: "Packaging",
+    PaymentKind.INTERNAL_SERVICE: "Internal service",
+    PaymentKind.DAMAGE: "Damage",
+    PaymentKind.BANK: "Bank transfer",
+    PaymentKind.NZOK: "Health insurance fund (NZOK)",
+    PaymentKind.RESERVE2: "Reserve 2",
+}
 
 
 class FiscalDevicePayment(models.Model):
@@ -11,6 +33,7 @@ class FiscalDevicePayment(models.Model):
 
     device_id = fields.Many2one("fiscal.device", required=True, ondelete="cascade", index=True)
     company_id = fields.Many2one(related="device_id.company_id", store=True)
+    family = fields.Selection(related="device_id.family")
     pos_payment_method_id = fields.Many2one(
         "pos.payment.method", string="POS payment method", check_company=True, ondelete="cascade"
     )
@@ -21,9 +44,9 @@ class FiscalDevicePayment(models.Model):
         ondelete="cascade",
     )
     payment_kind = fields.Selection(
-        PAYMENT_KINDS,
+        [(kind.value, label) for kind, label in PAYMENT_KIND_LABELS.items()],
         required=True,
-        help="Caspos payment field or myPOS N5 medium (cash → MEDIUM_CASH, card → MEDIUM_CARD).",
+        help="How the receipt shows this payment; each device takes the kinds of its family.",
     )
 
     @api.constrains("pos_payment_method_id", "journal_id")
@@ -32,4 +55,26 @@ class FiscalDevicePayment(models.Model):
             if bool(mapping.pos_payment_method_id) == bool(mapping.journal_id):
                 raise ValidationError(
                     _("A payment mapping names either a POS payment method or a journal.")
+                )
+
+    @api.constrains("payment_kind", "device_id")
+    def _check_payment_kind(self):
+        for mapping in self:
+            known = device_family(mapping.device_id.family)
+            kinds = {PaymentKind(kind) for kind in known.payment_kinds}
+            if PaymentKind(mapping.payment_kind) not in kinds:
+                labels = dict(self._fields["payment_kind"]._description_selection(self.env))
+                raise ValidationError(
+                    _(
+                        "%(device)s (%(family)s) takes no payment of kind %(kind)s; it takes "
+                        "%(kinds)s.",
+                        device=mapping.device_id.display_name,
+                        family=known.title,
+                        kind=labels.get(mapping.payment_kind, mapping.payment_kind),
+                        kinds=", ".join(
+                            labels.get(kind.value, kind.value)
+                            for kind in PaymentKind
+                            if kind in kinds
+                        ),
+                    )
                 )

@@ -1,13 +1,11 @@
-from odoo import fields, models
+"""Which device unit (Caspos quantity type) a unit of measure is registered as; the units and
+their labels come from the device family."""
 
-CASPOS_QUANTITY_TYPES = [
-    ("0", "Ədəd (piece)"),
-    ("1", "KQ (kilogram)"),
-    ("2", "Litr (litre)"),
-    ("3", "Metr (metre)"),
-    ("4", "Kv. metr (square metre)"),
-    ("5", "Kub. metr (cubic metre)"),
-]
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+from ..fiscal_device_lib.families import families
+from ..fiscal_device_lib.families import family as device_family
 
 
 class FiscalDeviceUom(models.Model):
@@ -18,9 +16,35 @@ class FiscalDeviceUom(models.Model):
     company_id = fields.Many2one(related="device_id.company_id", store=True)
     uom_id = fields.Many2one("uom.uom", string="Unit of measure", required=True, ondelete="cascade")
     quantity_type = fields.Selection(
-        CASPOS_QUANTITY_TYPES, required=True, help="Caspos quantityType."
+        "_quantity_type_selection",
+        string="Device unit",
+        required=True,
+        help="The unit the device prints for this unit of measure (Caspos quantity type).",
     )
 
     _sql_constraints = [
         ("uom_unique", "unique(device_id, uom_id)", "A unit is mapped once per device."),
     ]
+
+    @api.model
+    def _quantity_type_selection(self):
+        return [
+            (unit.code, f"{known.title}: {unit.label}")
+            for known in families()
+            for unit in known.units
+        ]
+
+    @api.constrains("quantity_type", "device_id")
+    def _check_quantity_type(self):
+        for mapping in self:
+            known = device_family(mapping.device_id.family)
+            if mapping.quantity_type not in {unit.code for unit in known.units}:
+                raise ValidationError(
+                    _(
+                        "%(device)s (%(family)s) has no unit %(unit)s: its lines carry %(units)s.",
+                        device=mapping.device_id.display_name,
+                        family=known.title,
+                        unit=mapping.quantity_type,
+                        units=", ".join(unit.label for unit in known.units) or _("no unit"),
+                    )
+                )

@@ -17,6 +17,7 @@ from .fiscal_document import LIVE_STATES
 
 FISCAL_STATES = [
     ("none", "Not fiscalized"),
+    ("pending", "Waiting to be registered"),
     ("sending", "Sending"),
     ("unknown", "Unknown outcome"),
     ("failed", "Failed"),
@@ -40,8 +41,8 @@ class FiscalSourceMixin(models.AbstractModel):
 
     Inheriting models give ``_compute_fiscal_device_id`` and ``_compute_fiscal_fields`` their
     ``@api.depends``, and implement ``_fiscal_main_kinds``, ``_fiscal_can_send``,
-    ``_fiscal_is_storno``, ``_fiscal_origin_document``, ``_fiscal_no_origin_message`` and
-    ``_fiscal_line_values``.
+    ``_fiscal_is_storno``, ``_fiscal_origin_document``, ``_fiscal_no_origin_message``,
+    ``_fiscal_routed_device``, ``_fiscal_registered_message`` and ``_fiscal_line_values``.
     """
 
     _name = "fiscal.source.mixin"
@@ -97,7 +98,10 @@ class FiscalSourceMixin(models.AbstractModel):
             document = live[:1] or main[:1]
             done = document if document.state == "done" else Document
             origin = record._fiscal_origin_document()
-            can_send = record._fiscal_can_send() and not live
+            # a document still "sending" (answer lost) is finished by pressing the same button
+            # again: it resends the stored request under its uuid, or asks for a resolution
+            resendable = bool(live) and set(live.mapped("state")) == {"sending"}
+            can_send = record._fiscal_can_send() and (not live or resendable)
             is_storno = record._fiscal_is_storno()
             record.fiscal_document_id = document
             record.fiscal_state = document.state if document else "none"
@@ -111,6 +115,56 @@ class FiscalSourceMixin(models.AbstractModel):
                 can_send and not is_storno and bool(record.fiscal_device_id)
             )
             record.fiscal_can_storno = can_send and is_storno and bool(origin)
+
+    def _fiscal_main_documents(self):
+        """This record's sale or storno documents (not reports, not cash moves), newest first."""
+        self.ensure_one()
+        return (
+            self.env["fiscal.document"]
+            .sudo()
+            .search(
+                [
+                    ("res_model", "=", self._name),
+                    ("res_id", "=", self.id or 0),
+                    ("kind", "in", self._fiscal_main_kinds()),
+                ],
+                order="id desc",
+            )
+        )
+
+    def _fiscal_registered_document(self):
+        """The done or pending (possibly registered) main document, empty if none."""
+        documents = self._fiscal_main_documents()
+        return documents.filtered(lambda d: d.state in LIVE_STATES)[:1]
+
+    def _fiscal_bound_device(self):
+        """The device that holds this record's fiscal documents: the one of its live document,
+        else of its last failed one. Resends and retries go there, never to a device chosen
+        since (a POS's new device, a journal's new device)."""
+        documents = self._fiscal_main_documents()
+        live = documents.filtered(lambda d: d.state in LIVE_STATES)
+        failed = documents.filtered(lambda d: d.state == "failed")
+        return (live[:1] or failed[:1]).device_id
+
+    def _fiscal_target_device(self):
+        """The device this record is (or would be) registered on, as the current user: its
+        bound device, for a storno the device of the original receipt, else the one its
+        configuration routes it to (``_fiscal_routed_device``)."""
+        self.ensure_one()
+        device = self._fiscal_bound_device()
+        if not device and self._fiscal_is_storno():
+            device = self._fiscal_origin_document().sudo().device_id
+        if not device:
+            device = self._fiscal_routed_device().sudo()
+        return device.with_env(self.env)
+
+    def _fiscal_check_unchanged(self, operation):
+        """Refuse ``operation`` (a short text such as "reset to draft") on a record registered
+        on a fiscal device: the ERP record may not diverge from the device's receipt."""
+        for record in self:
+            document = record._fiscal_registered_document()
+            if document:
+                raise UserError(record._fiscal_registered_message(document, operation))
 
     def action_view_fiscal_documents(self):
         self.ensure_one()
@@ -184,7 +238,8 @@ class FiscalSourceMixin(models.AbstractModel):
             "code": code,
             "code_kind": code_kind,
             "department": maps.departments.get(product.categ_id.id),
-            "unit": maps.units.get(uom.id) if device.family == "caspos" else None,
+            # a unit is mapped only on a device whose family has units (see fiscal.device.uom)
+            "unit": maps.units.get(uom.id),
         }
         unit_price, difference = fit_unit_price(quantity, total)
         values.update(unit_price=unit_price, line_total=total if difference else None)

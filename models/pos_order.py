@@ -1,9 +1,11 @@
 import logging
 from collections import defaultdict
+from datetime import timedelta
 from decimal import Decimal
 
-from odoo import _, api, models
+from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.osv import expression
 
 from ..fiscal_device_lib.core import Payment, PaymentKind, Receipt
 from ..fiscal_device_lib.core.money import to_money
@@ -16,6 +18,31 @@ SALE_KINDS = ("sale", "invoice")
 STORNO_KINDS = ("storno", "credit_note")
 # Orders in these states are paid: only they are registered on a fiscal device.
 PAID_STATES = ("paid", "done", "invoiced")
+# What the receipt shows of an order, line and payment: frozen once the order is registered.
+FISCAL_ORDER_FIELDS = {
+    "lines",
+    "payment_ids",
+    "amount_total",
+    "amount_tax",
+    "amount_paid",
+    "amount_return",
+    "currency_id",
+    "refunded_order_id",
+}
+FISCAL_LINE_FIELDS = {
+    "order_id",
+    "product_id",
+    "qty",
+    "price_unit",
+    "discount",
+    "price_subtotal",
+    "price_subtotal_incl",
+    "tax_ids",
+    "tax_ids_after_fiscal_position",
+    "full_product_name",
+    "product_uom_id",
+}
+FISCAL_PAYMENT_FIELDS = {"pos_order_id", "amount", "payment_method_id", "is_change"}
 # A POS payment method's type when the device has no mapping for it.
 PAYMENT_KIND_OF_TYPE = {"cash": PaymentKind.CASH, "pay_later": PaymentKind.CREDIT}
 
@@ -24,14 +51,60 @@ class PosOrder(models.Model):
     _name = "pos.order"
     _inherit = ["pos.order", "fiscal.source.mixin"]
 
-    @api.depends("config_id.fiscal_device_id")
+    @api.depends("config_id.fiscal_device_id", "refunded_order_id")
     def _compute_fiscal_device_id(self):
         for order in self:
-            order.fiscal_device_id = order.config_id.fiscal_device_id
+            order.fiscal_device_id = order._fiscal_target_device()
+
+    fiscal_pending = fields.Boolean(
+        string="Waiting to be registered",
+        compute="_compute_fiscal_fields",
+        search="_search_fiscal_pending",
+        compute_sudo=True,
+        help="A paid order of a Point of Sale that fiscalizes its orders, not registered yet: "
+        "the scheduled action 'Fiscal devices: register paid orders' sends it.",
+    )
+    fiscal_sweep_failed_at = fields.Datetime(
+        string="Registration failed at",
+        readonly=True,
+        copy=False,
+        help="When the scheduled registration last failed before anything reached the device "
+        "(the reason is in the chatter); it is not retried by itself, fiscalize it by hand.",
+    )
 
     @api.depends("state", "lines.refunded_orderline_id", "amount_total")
     def _compute_fiscal_fields(self):
-        return super()._compute_fiscal_fields()
+        super()._compute_fiscal_fields()
+        for order in self:
+            pending = order.fiscal_state == "none" and order._fiscal_auto_due()
+            order.fiscal_pending = pending
+            if pending:
+                order.fiscal_state = "pending"
+
+    def _search_fiscal_pending(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(_("Operation not supported"))
+        pending = expression.AND([self._fiscal_pending_domain()])
+        return pending if (operator == "=") == value else ["!", *pending]
+
+    @api.model
+    def _fiscal_pending_domain(self):
+        """Paid orders of Points of Sale that fiscalize their orders, with no document in the
+        fiscal journal: not sent yet, or lost before anything was journaled."""
+        journaled = (
+            self.env["fiscal.document"]
+            .sudo()
+            ._read_group(
+                [("res_model", "=", self._name), ("kind", "in", SALE_KINDS + STORNO_KINDS)],
+                ["res_id"],
+            )
+        )
+        return [
+            ("state", "in", PAID_STATES),
+            ("config_id.fiscal_auto_fiscalize", "=", True),
+            ("config_id.fiscal_device_id", "!=", False),
+            ("id", "not in", [res_id for (res_id,) in journaled]),
+        ]
 
     # ------------------------------------------------------------------
     # Point of Sale synchronisation
@@ -51,6 +124,30 @@ class PosOrder(models.Model):
                 )
             )
         return result
+
+    @api.model
+    def _cron_fiscalize_pending(self, grace_minutes=2, limit=200):
+        """Register the paid orders that the synchronisation's after-commit step did not (its
+        worker died, the server restarted): each in its own transaction, a failure recorded on
+        the order. ``grace_minutes`` leaves the normal after-commit step its time first."""
+        cutoff = fields.Datetime.now() - timedelta(minutes=grace_minutes)
+        orders = self.sudo().search(
+            [
+                *self._fiscal_pending_domain(),
+                ("fiscal_sweep_failed_at", "=", False),
+                ("create_date", "<=", cutoff),
+            ],
+            order="id",
+            limit=limit,
+        )
+        due = orders.filtered(lambda order: order._fiscal_auto_due())
+        if due:
+            self.env.flush_all()
+            _fiscalize_in_own_transactions(
+                self.env.registry, self.env.uid, due.ids, mark_failure=True
+            )
+            self.env.invalidate_all()
+        return due
 
     def _fiscal_auto_due(self):
         self.ensure_one()
@@ -153,7 +250,7 @@ class PosOrder(models.Model):
             )
         if self._fiscal_is_storno():
             return self._fiscal_storno()
-        device = self.sudo().config_id.fiscal_device_id.with_env(self.env)
+        device = self._fiscal_target_device()
         if not device:
             raise UserError(
                 _(
@@ -181,6 +278,27 @@ class PosOrder(models.Model):
         return device._run_on_device(
             "sale", self, lambda driver, uuid: self._fiscal_receipt(device, driver, uuid)
         )
+
+    def _fiscal_routed_device(self):
+        return self.sudo().config_id.fiscal_device_id
+
+    def _fiscal_registered_message(self, document, operation):
+        return _(
+            "Order %(order)s is registered on fiscal device %(device)s (%(document)s): its "
+            "%(operation)s cannot change, or it would no longer match the receipt. To correct "
+            "it, refund the order: the refund is sent to the device as the storno of this "
+            "receipt.",
+            order=self.display_name,
+            device=document.device_id.display_name,
+            document=document.display_name,
+            operation=operation,
+        )
+
+    def write(self, vals):
+        changed = FISCAL_ORDER_FIELDS & set(vals)
+        if changed:
+            self._fiscal_check_unchanged(_("lines and payments"))
+        return super().write(vals)
 
     def _fiscal_no_origin_message(self):
         return _(
@@ -311,19 +429,87 @@ class PosOrder(models.Model):
         return [Payment(kind, amount) for kind, amount in amounts.items() if amount]
 
 
+class PosOrderLine(models.Model):
+    _inherit = "pos.order.line"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        orders = self.env["pos.order"].browse(
+            {vals["order_id"] for vals in vals_list if vals.get("order_id")}
+        )
+        orders._fiscal_check_unchanged(_("lines"))
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if FISCAL_LINE_FIELDS & set(vals):
+            self.order_id._fiscal_check_unchanged(_("lines"))
+        return super().write(vals)
+
+    def unlink(self):
+        self.order_id._fiscal_check_unchanged(_("lines"))
+        return super().unlink()
+
+
+class PosPayment(models.Model):
+    _inherit = "pos.payment"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        orders = self.env["pos.order"].browse(
+            {vals["pos_order_id"] for vals in vals_list if vals.get("pos_order_id")}
+        )
+        orders._fiscal_check_unchanged(_("payments"))
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if FISCAL_PAYMENT_FIELDS & set(vals):
+            self.pos_order_id._fiscal_check_unchanged(_("payments"))
+        return super().write(vals)
+
+    def unlink(self):
+        self.pos_order_id._fiscal_check_unchanged(_("payments"))
+        return super().unlink()
+
+
 def _fiscalize_after_commit(registry, uid, order_ids):
     """Fiscalize orders that reached the server paid, each on its own; failures stay in the
     fiscal journal (and the order's fiscal state) to be retried from the order."""
-    with registry.cursor() as cr:
-        env = api.Environment(cr, uid, {})
-        for order in env["pos.order"].browse(order_ids).exists():
+    _fiscalize_in_own_transactions(registry, uid, order_ids)
+
+
+def _fiscalize_in_own_transactions(registry, uid, order_ids, mark_failure=False):
+    """Fiscalize each order in a transaction of its own (committed, or rolled back on a bug),
+    so that one order's failure neither stops nor undoes the others. A failure is told on the
+    order's chatter with the text the user would have read; with ``mark_failure`` it is also
+    stamped on the order, which the scheduled sweep then leaves to a person."""
+    for order_id in order_ids:
+        with registry.cursor() as cr:
+            order_env = api.Environment(cr, uid, {})
+            order = order_env["pos.order"].browse(order_id).exists()
+            if not order:
+                continue
             # no savepoint: the journal's failed document must stay, and a UserError leaves
             # this transaction usable
             try:
                 order._fiscal_send()
             except UserError as error:
                 _logger.warning("Fiscalizing POS order %s failed: %s", order.display_name, error)
-                order.message_post(body=env._("Not fiscalized: %(error)s", error=str(error)))
+                _record_failure(order, str(error), mark_failure)
             except Exception:
                 _logger.exception("Fiscalizing POS order %s failed", order.display_name)
                 cr.rollback()
+                _record_failure(
+                    order,
+                    order_env._(
+                        "An unexpected error stopped the registration (the server log has the "
+                        "details); check the order's fiscal documents, then fiscalize it again."
+                    ),
+                    mark_failure,
+                )
+
+
+def _record_failure(order, text, mark_failure):
+    order.sudo().message_post(body=order.env._("Not fiscalized: %(error)s", error=text))
+    if mark_failure and not order._fiscal_main_documents():
+        # nothing reached the journal (refused before sending): do not try again every run
+        order.sudo().fiscal_sweep_failed_at = fields.Datetime.now()
