@@ -12,6 +12,7 @@ from . import (  # noqa: F401
     fiscal_document,
     fiscal_document_total,
     pos_config,
+    pos_config_fiscal,
     pos_order,
     res_config_settings,
 )

@@ -1,0 +1,284 @@
+"""The cashier's fiscal flow in the real Point of Sale screen (headless Chromium tours).
+
+Each tour sells in a POS configuration of one of the built-in emulators; the test sets the
+emulator's faults before and checks the device's own journal after. Screenshots of the receipt
+and of the dialogs are written to ``<odoo screenshots dir>/fiscal_device/<device>_<name>.png``
+(``--screenshots``, default ``/tmp/odoo_tests``).
+"""
+
+import base64
+import json
+import shutil
+from pathlib import Path
+from unittest.mock import patch
+
+from odoo import Command
+from odoo.addons.account.tests.common import AccountTestInvoicingHttpCommon
+from odoo.tests import tagged
+from odoo.tests.common import ChromeBrowser
+from odoo.tools import config
+
+CONSOLE_MARK = "fiscal_device:"
+
+
+def screenshots_dir():
+    """Where the tours' screenshots go."""
+    return Path(config["screenshots"], "fiscal_device")
+
+
+@tagged("post_install", "-at_install")
+class TestPosTour(AccountTestInvoicingHttpCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env.user.groups_id = [
+            Command.link(cls.env.ref("fiscal_device.group_fiscal_manager").id),
+            Command.link(cls.env.ref("point_of_sale.group_pos_manager").id),
+        ]
+        cls.azn = cls.setup_other_currency("AZN", rates=[("2019-01-01", 1.0)])
+        cls.product_a.available_in_pos = True
+        cls.cashier = cls.env["res.users"].create(
+            {
+                "name": "Fiscal cashier",
+                "login": "fiscal_cashier",
+                "password": "fiscal_cashier",
+                "company_id": cls.env.company.id,
+                "company_ids": [Command.set(cls.env.company.ids)],
+                "groups_id": [
+                    Command.link(cls.env.ref("base.group_user").id),
+                    Command.link(cls.env.ref("point_of_sale.group_pos_user").id),
+                    Command.link(cls.env.ref("fiscal_device.group_fiscal_user").id),
+                ],
+            }
+        )
+        cls.caspos = cls._create_device("Caspos till", "caspos_emulator", "1")
+        cls.n5 = cls._create_device("N5 till", "n5_emulator", "B")
+        cls.caspos_config = cls._create_pos_config("Caspos till", cls.caspos, cls.azn)
+        cls.n5_config = cls._create_pos_config("N5 till", cls.n5, cls.env.company.currency_id)
+
+    def setUp(self):
+        super().setUp()
+        # the emulators live in the server process: each test starts them from a blank state
+        for device in (self.caspos, self.n5):
+            self._reset_emulator(device)
+            self.addCleanup(self._reset_emulator, device)
+
+    @staticmethod
+    def _reset_emulator(device):
+        device._stop_emulators()
+        shutil.rmtree(device._emulator_state_dir(), ignore_errors=True)
+
+    @classmethod
+    def _create_device(cls, name, kind, vat_class):
+        device = cls.env["fiscal.device"].create(
+            {
+                "name": name,
+                "kind": kind,
+                "cashier_name": "Test Cashier",
+                "tax_map_ids": [
+                    Command.create({"tax_id": cls.tax_sale_a.id, "vat_class": vat_class})
+                ],
+            }
+        )
+        cls.addClassCleanup(device._stop_emulators)
+        return device
+
+    @classmethod
+    def _create_pos_config(cls, name, device, currency):
+        """A shop on ``device`` selling in ``currency``, paid by "Cash" or "Card"."""
+        prefix = "".join(word[0] for word in name.split()).upper()
+
+        def journal(kind, code):
+            return cls.env["account.journal"].create(
+                {"name": f"{name} {kind}", "type": kind, "code": code, "currency_id": currency.id}
+            )
+
+        cash = cls.env["pos.payment.method"].create(
+            {"name": "Cash", "journal_id": journal("cash", f"{prefix}C").id}
+        )
+        card = cls.env["pos.payment.method"].create(
+            {"name": "Card", "journal_id": journal("bank", f"{prefix}B").id}
+        )
+        pricelist = cls.env["product.pricelist"].create(
+            {"name": f"{name} prices", "currency_id": currency.id}
+        )
+        return cls.env["pos.config"].create(
+            {
+                "name": name,
+                "journal_id": journal("sale", f"{prefix}S").id,
+                "invoice_journal_id": journal("sale", f"{prefix}I").id,
+                "use_pricelist": True,
+                "available_pricelist_ids": pricelist.ids,
+                "pricelist_id": pricelist.id,
+                "payment_method_ids": [Command.set((cash | card).ids)],
+                "fiscal_device_id": device.id,
+                "fiscal_ui_wait": 5,
+            }
+        )
+
+    # ------------------------------------------------------------------
+    # Running a tour
+    # ------------------------------------------------------------------
+
+    def _tour(self, pos_config, tour, shot_prefix):
+        """Run ``tour`` in ``pos_config`` as the cashier; returns the receipts the tour read."""
+        pos_config.with_user(self.cashier).open_ui()
+        receipts = []
+        original = ChromeBrowser._handle_console
+
+        def handle_console(browser, type, args=None, stackTrace=None, **kw):
+            first = browser._from_remoteobject(args[0]) if args else None
+            if type == "log" and isinstance(first, str) and first.startswith(CONSOLE_MARK):
+                what, _sep, value = first[len(CONSOLE_MARK) :].partition(":")
+                if what == "screenshot":
+                    self._screenshot(browser, f"{shot_prefix}_{value}")
+                elif what == "receipt":
+                    receipts.append(json.loads(value))
+                return None
+            return original(browser, type, args, stackTrace, **kw)
+
+        with patch.object(ChromeBrowser, "_handle_console", handle_console):
+            self.start_tour(
+                f"/pos/ui?config_id={pos_config.id}", tour, login="fiscal_cashier", timeout=180
+            )
+        return receipts
+
+    @staticmethod
+    def _screenshot(browser, name):
+        def save(future):
+            data = future.result().get("data")
+            if data:
+                target = screenshots_dir()
+                target.mkdir(parents=True, exist_ok=True)
+                (target / f"{name}.png").write_bytes(base64.b64decode(data))
+
+        browser._websocket_send("Page.captureScreenshot", with_future=True).add_done_callback(save)
+
+    def _orders(self, pos_config):
+        return self.env["pos.order"].search([("config_id", "=", pos_config.id)], order="id")
+
+    def _documents(self, order):
+        return self.env["fiscal.document"].search(
+            [("res_model", "=", "pos.order"), ("res_id", "=", order.id)], order="id"
+        )
+
+    def _assert_receipt_shows(self, receipt, order):
+        """The receipt's DOM carries the order's fiscal document, as the device registered it."""
+        self.env.invalidate_all()
+        self.assertEqual(order.fiscal_state, "done")
+        self.assertEqual(receipt["short_id"], order.fiscal_short_id)
+        self.assertEqual(receipt["qr"], order.fiscal_qr_value)
+        self.assertEqual(receipt["qr_text"], order.fiscal_qr_value)
+        self.assertIn("/report/barcode/QR/", receipt["qr_src"])
+        if order.fiscal_number:
+            self.assertEqual(receipt["number"], str(order.fiscal_number))
+
+    # ------------------------------------------------------------------
+    # Sale: cash + card with change
+    # ------------------------------------------------------------------
+
+    def test_n5_sale_cash_card_change(self):
+        (receipt,) = self._tour(self.n5_config, "FiscalDeviceSaleTour", "n5")
+        order = self._orders(self.n5_config)
+        self.assertEqual(len(order), 1)
+        self._assert_receipt_shows(receipt, order)
+        self.assertRegex(receipt["qr"], r"^[A-Z0-9]+\*\d+\*\d{4}-\d{2}-\d{2}\*[\d:]+\*1150\.00$")
+        (printed,) = self.n5._emulator().emulator.receipts()
+        self.assertEqual(printed["qr"], receipt["qr"])
+        request = json.loads(self._documents(order).request_json)
+        self.assertEqual(
+            request["payments"],
+            [{"kind": "card", "amount": "1000.00"}, {"kind": "cash", "amount": "200.00"}],
+            "the cash tendered is registered; the change is the device's to print",
+        )
+
+    def test_caspos_sale_cash_card_change(self):
+        (receipt,) = self._tour(self.caspos_config, "FiscalDeviceSaleTour", "caspos")
+        order = self._orders(self.caspos_config)
+        self._assert_receipt_shows(receipt, order)
+        document = self._documents(order)
+        self.assertEqual(
+            receipt["qr"], f"https://monitoring.e-kassa.gov.az/#/index?doc={document.document_id}"
+        )
+        memory = self.caspos._emulator().emulator.memory.state["documents"]
+        self.assertEqual(list(memory), [document.document_id])
+        self.assertEqual(json.loads(document.request_json)["currency"], "AZN")
+
+    # ------------------------------------------------------------------
+    # Device error -> dialog -> retry
+    # ------------------------------------------------------------------
+
+    def test_n5_error_then_retry_registers_once(self):
+        self.n5._emulator().emulator.fail_next(37)  # printer malfunction: nothing registered
+        (receipt,) = self._tour(self.n5_config, "FiscalDeviceRetryTour", "n5")
+        order = self._orders(self.n5_config)
+        self._assert_receipt_shows(receipt, order)
+        self.assertEqual(len(self.n5._emulator().emulator.receipts()), 1)
+        self.assertEqual(
+            self._documents(order).mapped("state"),
+            ["failed", "done"],
+            "the refused attempt stays in the fiscal journal beside the registered one",
+        )
+
+    def test_caspos_error_then_retry_registers_once(self):
+        self.caspos._emulator().emulator.reject_next(611)
+        (receipt,) = self._tour(self.caspos_config, "FiscalDeviceRetryTour", "caspos")
+        order = self._orders(self.caspos_config)
+        self._assert_receipt_shows(receipt, order)
+        memory = self.caspos._emulator().emulator.memory.state["documents"]
+        self.assertEqual(len(memory), 1)
+
+    # ------------------------------------------------------------------
+    # Continue without a fiscal receipt
+    # ------------------------------------------------------------------
+
+    def test_n5_continue_without_receipt_keeps_the_order_flagged(self):
+        self.n5._emulator().emulator.fail_next(37)
+        self._tour(self.n5_config, "FiscalDeviceContinueTour", "n5")
+        order = self._orders(self.n5_config)
+        self.assertEqual(order.state, "paid", "the order is kept")
+        self.assertEqual(order.fiscal_state, "failed")
+        self.assertEqual(order.fiscal_error, "PRINTER_MALFUNCTION")
+        self.assertTrue(order.fiscal_can_fiscalize, "registered later from the back office")
+        self.assertFalse(self.n5._emulator().emulator.receipts())
+
+    # ------------------------------------------------------------------
+    # A silent device: bounded wait, then the operation ends in the background
+    # ------------------------------------------------------------------
+
+    def test_caspos_silent_device_bounded_wait(self):
+        self.caspos_config.fiscal_ui_wait = 1
+        self.caspos._emulator().emulator.set_latency(4)
+        (receipt,) = self._tour(self.caspos_config, "FiscalDeviceSilentTour", "caspos")
+        order = self._orders(self.caspos_config)
+        self._assert_receipt_shows(receipt, order)
+        self.assertEqual(len(self.caspos._emulator().emulator.memory.state["documents"]), 1)
+
+    # ------------------------------------------------------------------
+    # Refund in the POS -> storno
+    # ------------------------------------------------------------------
+
+    def test_n5_refund_is_the_storno(self):
+        sale_receipt, storno_receipt = self._tour(self.n5_config, "FiscalDeviceRefundTour", "n5")
+        sale, refund = self._orders(self.n5_config)
+        self.assertEqual(refund.refunded_order_id, sale)
+        self._assert_receipt_shows(sale_receipt, sale)
+        self._assert_receipt_shows(storno_receipt, refund)
+        storno = self._documents(refund)
+        self.assertRecordValues(storno, [{"kind": "storno", "state": "done"}])
+        self.assertEqual(storno.parent_id, self._documents(sale))
+        self.assertEqual(
+            [r["document"] for r in self.n5._emulator().emulator.receipts()], ["sale", "storno"]
+        )
+
+    def test_caspos_refund_is_the_storno(self):
+        sale_receipt, storno_receipt = self._tour(
+            self.caspos_config, "FiscalDeviceRefundTour", "caspos"
+        )
+        sale, refund = self._orders(self.caspos_config)
+        self._assert_receipt_shows(sale_receipt, sale)
+        self._assert_receipt_shows(storno_receipt, refund)
+        storno = self._documents(refund)
+        self.assertRecordValues(storno, [{"kind": "storno", "state": "done"}])
+        memory = self.caspos._emulator().emulator.memory.state["documents"]
+        self.assertEqual(memory[storno.document_id]["kind"], "moneyBack")
