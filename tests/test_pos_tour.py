@@ -42,6 +42,8 @@ class TestPosTour(AccountTestInvoicingHttpCommon):
                 "name": "Fiscal cashier",
                 "login": "fiscal_cashier",
                 "password": "fiscal_cashier",
+                # the session's opening message needs a sender address
+                "email": "fiscal_cashier@example.com",
                 "company_id": cls.env.company.id,
                 "company_ids": [Command.set(cls.env.company.ids)],
                 "groups_id": [

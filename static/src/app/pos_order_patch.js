@@ -57,7 +57,8 @@ patch(PosOrder.prototype, {
             device: fiscal.device || device.name,
             is_test: Boolean(fiscal.is_test ?? device.is_emulator),
             is_storno: this.isFiscalStorno(),
-            fiscal_id: fiscal.fiscal_id || false,
+            // N5: the full id is the QR text, printed once under the QR
+            fiscal_id: (fiscal.fiscal_id !== qrValue && fiscal.fiscal_id) || false,
             short_id: fiscal.short_id || false,
             number: fiscal.number || false,
             qr_value: qrValue || false,

@@ -107,7 +107,7 @@ registry.category("web_tour.tours").add("FiscalDeviceSaleTour", {
             fiscalReceipt("FISCAL RECEIPT", "sale"),
             screenshot("receipt"),
             ReceiptScreen.clickNextOrder(),
-        ].flat(),
+        ].flat(Infinity),
 });
 
 registry.category("web_tour.tours").add("FiscalDeviceRetryTour", {
@@ -120,7 +120,7 @@ registry.category("web_tour.tours").add("FiscalDeviceRetryTour", {
             { content: "retry", trigger: ".modal .o_fiscal_retry", run: "click" },
             fiscalReceipt("FISCAL RECEIPT", "sale"),
             ReceiptScreen.clickNextOrder(),
-        ].flat(),
+        ].flat(Infinity),
 });
 
 registry.category("web_tour.tours").add("FiscalDeviceContinueTour", {
@@ -143,7 +143,7 @@ registry.category("web_tour.tours").add("FiscalDeviceContinueTour", {
             { content: "no QR", trigger: ".receipt-screen:not(:has(img.fiscal-qr))" },
             screenshot("not_registered"),
             ReceiptScreen.clickNextOrder(),
-        ].flat(),
+        ].flat(Infinity),
 });
 
 registry.category("web_tour.tours").add("FiscalDeviceSilentTour", {
@@ -164,7 +164,7 @@ registry.category("web_tour.tours").add("FiscalDeviceSilentTour", {
             // the request still running on the server ends the wait by itself
             fiscalReceipt("FISCAL RECEIPT", "sale"),
             ReceiptScreen.clickNextOrder(),
-        ].flat(),
+        ].flat(Infinity),
 });
 
 registry.category("web_tour.tours").add("FiscalDeviceRefundTour", {
@@ -185,5 +185,5 @@ registry.category("web_tour.tours").add("FiscalDeviceRefundTour", {
             fiscalReceipt("FISCAL STORNO", "storno"),
             screenshot("storno_receipt"),
             ReceiptScreen.clickNextOrder(),
-        ].flat(),
+        ].flat(Infinity),
 });
