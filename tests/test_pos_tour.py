@@ -9,8 +9,10 @@ and of the dialogs are written to ``<odoo screenshots dir>/fiscal_device/<device
 import base64
 import json
 import shutil
+import time
 from pathlib import Path
 from unittest.mock import patch
+from uuid import uuid4
 
 from odoo import Command
 from odoo.addons.account.tests.common import AccountTestInvoicingHttpCommon
@@ -19,6 +21,8 @@ from odoo.tests.common import ChromeBrowser
 from odoo.tools import config
 
 CONSOLE_MARK = "fiscal_device:"
+# Bare device round trips timed by the bench (its tour sells as many orders).
+BENCH_ROUNDS = 5
 
 
 def screenshots_dir():
@@ -26,8 +30,10 @@ def screenshots_dir():
     return Path(config["screenshots"], "fiscal_device")
 
 
-@tagged("post_install", "-at_install")
-class TestPosTour(AccountTestInvoicingHttpCommon):
+class FiscalPosTourCommon(AccountTestInvoicingHttpCommon):
+    """A Caspos shop in AZN and an N5 shop in the company currency, paid by "Cash" or "Card",
+    and a cashier; tours run in them (``_tour``) talk to the test through the console."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -125,7 +131,7 @@ class TestPosTour(AccountTestInvoicingHttpCommon):
     def _tour(self, pos_config, tour, shot_prefix):
         """Run ``tour`` in ``pos_config`` as the cashier; returns the receipts the tour read."""
         pos_config.with_user(self.cashier).open_ui()
-        receipts = []
+        receipts, timings = [], []
         original = ChromeBrowser._handle_console
 
         def handle_console(browser, type, args=None, stackTrace=None, **kw):
@@ -136,13 +142,16 @@ class TestPosTour(AccountTestInvoicingHttpCommon):
                     self._screenshot(browser, f"{shot_prefix}_{value}")
                 elif what == "receipt":
                     receipts.append(json.loads(value))
+                elif what == "bench":
+                    timings.append(float(value) / 1000)
                 return None
             return original(browser, type, args, stackTrace, **kw)
 
         with patch.object(ChromeBrowser, "_handle_console", handle_console):
             self.start_tour(
-                f"/pos/ui?config_id={pos_config.id}", tour, login="fiscal_cashier", timeout=180
+                f"/pos/ui?config_id={pos_config.id}", tour, login="fiscal_cashier", timeout=300
             )
+        self._timings = timings
         return receipts
 
     @staticmethod
@@ -175,6 +184,9 @@ class TestPosTour(AccountTestInvoicingHttpCommon):
         if order.fiscal_number:
             self.assertEqual(receipt["number"], str(order.fiscal_number))
 
+
+@tagged("post_install", "-at_install")
+class TestPosTour(FiscalPosTourCommon):
     # ------------------------------------------------------------------
     # Sale: cash + card with change
     # ------------------------------------------------------------------
@@ -284,3 +296,37 @@ class TestPosTour(AccountTestInvoicingHttpCommon):
         self.assertRecordValues(storno, [{"kind": "storno", "state": "done"}])
         memory = self.caspos._emulator().emulator.memory.state["documents"]
         self.assertEqual(memory[storno.document_id]["kind"], "moneyBack")
+
+
+@tagged("post_install", "-at_install", "-standard", "fiscal_device_bench")
+class TestPosValidateBench(FiscalPosTourCommon):
+    """Not a test: timings for ``bench/bench_pos_validate.py`` (run with the tag
+    ``fiscal_device_bench``), written to ``<screenshots dir>/fiscal_device/bench.json``."""
+
+    def _bare_round_trips(self, device, order, rounds):
+        """Seconds of the device's own round trip for the same receipt, through its driver."""
+        timings = []
+        with device._family().connect(**device._connection_settings()) as driver:
+            for _round in range(rounds):
+                receipt = order._fiscal_receipt(device, driver, str(uuid4()))
+                started = time.perf_counter()
+                driver.fiscalize(receipt)
+                timings.append(time.perf_counter() - started)
+        return timings
+
+    def test_bench_validate_to_receipt(self):
+        results = {}
+        for name, device, pos_config in (
+            ("n5", self.n5, self.n5_config),
+            ("caspos", self.caspos, self.caspos_config),
+        ):
+            self._tour(pos_config, "FiscalDeviceBenchTour", f"bench_{name}")
+            orders = self._orders(pos_config)
+            results[name] = {
+                "validate_to_receipt": self._timings,
+                "device_round_trip": self._bare_round_trips(device, orders[0], BENCH_ROUNDS),
+                "orders": len(orders),
+            }
+        target = screenshots_dir()
+        target.mkdir(parents=True, exist_ok=True)
+        (target / "bench.json").write_text(json.dumps(results, indent=1))

@@ -187,3 +187,33 @@ registry.category("web_tour.tours").add("FiscalDeviceRefundTour", {
             ReceiptScreen.clickNextOrder(),
         ].flat(Infinity),
 });
+
+registry.category("web_tour.tours").add("FiscalDeviceBenchTour", {
+    // the time from pressing Validate to the receipt screen showing the fiscal data, five sales
+    steps: () =>
+        [
+            open(),
+            [1, 2, 3, 4, 5].map(() => [
+                ProductScreen.clickDisplayedProduct(PRODUCT),
+                ProductScreen.clickPayButton(),
+                PaymentScreen.clickPaymentMethod("Cash"),
+                {
+                    content: "press Validate",
+                    trigger: ".payment-screen .button.next.highlight",
+                    run: () => {
+                        window.fiscalDeviceValidateAt = performance.now();
+                        document.querySelector(".payment-screen .button.next.highlight").click();
+                    },
+                },
+                {
+                    content: "receipt with its fiscal data",
+                    trigger: ".receipt-screen .fiscal-receipt-block .fiscal-title",
+                    run: () => {
+                        const elapsed = performance.now() - window.fiscalDeviceValidateAt;
+                        console.log(`fiscal_device:bench:${elapsed}`);
+                    },
+                },
+                ReceiptScreen.clickNextOrder(),
+            ]),
+        ].flat(Infinity),
+});
