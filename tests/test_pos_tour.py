@@ -14,8 +14,9 @@ from pathlib import Path
 from unittest.mock import patch
 from uuid import uuid4
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.addons.account.tests.common import AccountTestInvoicingHttpCommon
+from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 from odoo.tests.common import ChromeBrowser
 from odoo.tools import config
@@ -168,6 +169,57 @@ class FiscalPosTourCommon(AccountTestInvoicingHttpCommon):
     def _orders(self, pos_config):
         return self.env["pos.order"].search([("config_id", "=", pos_config.id)], order="id")
 
+    def _sync_cash_order(self, pos_config, product):
+        """One unit of ``product`` paid in cash, synchronised as the screen does."""
+        pos_config = pos_config.with_company(pos_config.company_id)
+        position = pos_config.default_fiscal_position_id
+        taxes = position.map_tax(product.taxes_id) if position else product.taxes_id
+        price = (
+            pos_config.pricelist_id._get_product_price(product, 1.0)
+            if (pos_config.use_pricelist and pos_config.pricelist_id)
+            else product.lst_price
+        )
+        amounts = taxes.compute_all(price, pos_config.currency_id, 1, product)
+        total = amounts["total_included"]
+        cash = pos_config.payment_method_ids.filtered(lambda m: m.type == "cash")[:1]
+        values = {
+            "uuid": str(uuid4()),
+            "session_id": pos_config.current_session_id.id,
+            "pricelist_id": pos_config.pricelist_id.id,
+            "fiscal_position_id": position.id,
+            "date_order": fields.Datetime.to_string(fields.Datetime.now()),
+            "lines": [
+                Command.create(
+                    {
+                        "product_id": product.id,
+                        "qty": 1,
+                        "price_unit": price,
+                        "tax_ids": [Command.set(taxes.ids)],
+                        "price_subtotal": amounts["total_excluded"],
+                        "price_subtotal_incl": total,
+                        "full_product_name": product.name,
+                    }
+                )
+            ],
+            "payment_ids": [
+                Command.create(
+                    {"amount": total, "name": fields.Datetime.now(), "payment_method_id": cash.id}
+                )
+            ],
+            "amount_total": total,
+            "amount_tax": total - amounts["total_excluded"],
+            "amount_paid": total,
+            "amount_return": 0,
+            "sequence_number": 1,
+            "user_id": self.env.uid,
+            "partner_id": False,
+            "to_invoice": False,
+            "state": "paid",
+            "last_order_preparation_change": "{}",
+        }
+        result = self.env["pos.order"].with_company(pos_config.company_id).sync_from_ui([values])
+        return self.env["pos.order"].browse(result["pos.order"][0]["id"])
+
     def _documents(self, order):
         return self.env["fiscal.document"].search(
             [("res_model", "=", "pos.order"), ("res_id", "=", order.id)], order="id"
@@ -262,7 +314,7 @@ class TestPosTour(FiscalPosTourCommon):
 
     def test_caspos_silent_device_bounded_wait(self):
         self.caspos_config.fiscal_ui_wait = 1
-        self.caspos._emulator().emulator.set_latency(4)
+        self.caspos._emulator().emulator.set_latency(2)  # per request: a sale makes several
         (receipt,) = self._tour(self.caspos_config, "FiscalDeviceSilentTour", "caspos")
         order = self._orders(self.caspos_config)
         self._assert_receipt_shows(receipt, order)
@@ -330,3 +382,62 @@ class TestPosValidateBench(FiscalPosTourCommon):
         target = screenshots_dir()
         target.mkdir(parents=True, exist_ok=True)
         (target / "bench.json").write_text(json.dumps(results, indent=1))
+
+
+@tagged("post_install", "-at_install")
+class TestPosFiscalConfig(FiscalPosTourCommon):
+    """What the POS screen is given, without a browser."""
+
+    def test_ui_wait_bounds(self):
+        with self.assertRaisesRegex(
+            ValidationError,
+            r"Point of Sale N5 till: the wait for the fiscal device must be between 1 and 120 "
+            r"seconds \(0.5\)",
+        ):
+            self.n5_config.fiscal_ui_wait = 0.5
+
+    def test_device_and_reprint_data_for_the_screen(self):
+        data = self.n5_config._load_pos_data(
+            {"pos.session": {"data": [{"config_id": self.n5_config.id}]}}
+        )
+        self.assertEqual(
+            data["data"][0]["_fiscal_device"],
+            {"id": self.n5.id, "name": "N5 till", "family": "n5", "is_emulator": True},
+        )
+        self.n5_config.with_user(self.cashier).open_ui()
+        order = self._sync_cash_order(self.n5_config, self.product_a)
+        unregistered = self.n5_config.fiscal_receipt_data(order.ids)[order.id]
+        self.assertEqual(unregistered["state"], "none")
+        self.assertFalse(self.n5._emulator().emulator.receipts(), "a reprint registers nothing")
+        order.action_fiscalize()
+        registered = self.n5_config.fiscal_receipt_data(order.ids)[order.id]
+        self.assertEqual(registered["state"], "done")
+        self.assertEqual(registered["qr_payload"], order.fiscal_qr_value)
+        self.assertEqual(len(self.n5._emulator().emulator.receipts()), 1)
+
+    def test_demo_shops_register_at_once(self):
+        """Each demo device's shop sells in a currency its device registers, with its VAT."""
+        for xmlid, currency, vat_class in (
+            ("fiscal_device.fiscal_device_demo_caspos_pos", "AZN", "1"),
+            ("fiscal_device.fiscal_device_demo_n5_pos", "USD", "B"),
+        ):
+            with self.subTest(shop=xmlid):
+                pos_config = self.env.ref(xmlid)
+                self.addCleanup(self._reset_emulator, pos_config.fiscal_device_id)
+                pos_config = pos_config.with_company(pos_config.company_id)
+                self.assertEqual(pos_config.currency_id.name, currency)
+                pos_config.open_ui()
+                product = self.env["product.product"].search(
+                    [
+                        ("available_in_pos", "=", True),
+                        ("taxes_id", "in", pos_config.company_id.account_sale_tax_id.ids),
+                        ("company_id", "in", (False, pos_config.company_id.id)),
+                    ],
+                    limit=1,
+                )
+                order = self._sync_cash_order(pos_config, product)
+                result = order.fiscalize_from_ui()
+                self.assertEqual(result["state"], "done", result.get("error"))
+                request = json.loads(order.fiscal_document_id.request_json)
+                self.assertEqual(request["lines"][0]["vat_class"], vat_class)
+                self.assertEqual(request.get("currency", currency), currency)

@@ -162,6 +162,11 @@ registry.category("web_tour.tours").add("FiscalDeviceSilentTour", {
             { content: "no resend offered", trigger: ".modal:not(:has(.o_fiscal_retry))" },
             screenshot("timeout_dialog"),
             // the request still running on the server ends the wait by itself
+            {
+                content: "the slow registration ends in the background",
+                trigger: ".receipt-screen .fiscal-receipt-block .fiscal-title",
+                timeout: 60000,
+            },
             fiscalReceipt("FISCAL RECEIPT", "sale"),
             ReceiptScreen.clickNextOrder(),
         ].flat(Infinity),
