@@ -143,6 +143,12 @@ registry.category("web_tour.tours").add("FiscalDeviceContinueTour", {
             { content: "no QR", trigger: ".receipt-screen:not(:has(img.fiscal-qr))" },
             screenshot("not_registered"),
             ReceiptScreen.clickNextOrder(),
+            Chrome.clickMenuOption("Orders"),
+            TicketScreen.selectFilter("Paid"),
+            {
+                content: "the order list flags the order",
+                trigger: ".ticket-screen .order-row:contains('not registered')",
+            },
         ].flat(Infinity),
 });
 
