@@ -14,5 +14,6 @@ from . import (  # noqa: F401
     pos_config,
     pos_config_fiscal,
     pos_order,
+    pos_session,
     res_config_settings,
 )

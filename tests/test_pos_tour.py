@@ -10,6 +10,7 @@ import base64
 import json
 import shutil
 import time
+from decimal import Decimal
 from pathlib import Path
 from unittest.mock import patch
 from uuid import uuid4
@@ -211,14 +212,14 @@ class FiscalPosTourCommon(AccountTestInvoicingHttpCommon):
             "amount_paid": total,
             "amount_return": 0,
             "sequence_number": 1,
-            "user_id": self.env.uid,
+            "user_id": pos_config.env.uid,
             "partner_id": False,
             "to_invoice": False,
             "state": "paid",
             "last_order_preparation_change": "{}",
         }
-        result = self.env["pos.order"].with_company(pos_config.company_id).sync_from_ui([values])
-        return self.env["pos.order"].browse(result["pos.order"][0]["id"])
+        result = pos_config.env["pos.order"].sync_from_ui([values])
+        return pos_config.env["pos.order"].browse(result["pos.order"][0]["id"])
 
     def _documents(self, order):
         return self.env["fiscal.document"].search(
@@ -307,6 +308,16 @@ class TestPosTour(FiscalPosTourCommon):
         self.assertEqual(order.fiscal_error, "PRINTER_MALFUNCTION")
         self.assertTrue(order.fiscal_can_fiscalize, "registered later from the back office")
         self.assertFalse(self.n5._emulator().emulator.receipts())
+
+    def test_n5_unknown_outcome_is_not_resent(self):
+        self.n5.timeout = 2
+        self.n5._emulator().emulator.drop_answers(1)  # printed, the answer is lost
+        self._tour(self.n5_config, "FiscalDeviceUnknownTour", "n5")
+        order = self._orders(self.n5_config)
+        self.assertEqual(order.fiscal_state, "unknown")
+        self.assertEqual(
+            len(self.n5._emulator().emulator.receipts()), 1, "printed once, never resent"
+        )
 
     # ------------------------------------------------------------------
     # A silent device: bounded wait, then the operation ends in the background
@@ -417,17 +428,23 @@ class TestPosFiscalConfig(FiscalPosTourCommon):
 
     def test_demo_shops_register_at_once(self):
         """Each demo device's shop sells in a currency its device registers, with its VAT."""
+        # the demo shops belong to the demo company, run by its administrator
+        admin = self.env.ref("base.user_admin")
+        admin.groups_id = [
+            Command.link(self.env.ref("fiscal_device.group_fiscal_manager").id),
+            Command.link(self.env.ref("point_of_sale.group_pos_manager").id),
+        ]
         for xmlid, currency, vat_class in (
             ("fiscal_device.fiscal_device_demo_caspos_pos", "AZN", "1"),
             ("fiscal_device.fiscal_device_demo_n5_pos", "USD", "B"),
         ):
             with self.subTest(shop=xmlid):
-                pos_config = self.env.ref(xmlid)
+                pos_config = self.env.ref(xmlid).with_user(admin)
                 self.addCleanup(self._reset_emulator, pos_config.fiscal_device_id)
                 pos_config = pos_config.with_company(pos_config.company_id)
                 self.assertEqual(pos_config.currency_id.name, currency)
                 pos_config.open_ui()
-                product = self.env["product.product"].search(
+                product = pos_config.env["product.product"].search(
                     [
                         ("available_in_pos", "=", True),
                         ("taxes_id", "in", pos_config.company_id.account_sale_tax_id.ids),
@@ -441,3 +458,18 @@ class TestPosFiscalConfig(FiscalPosTourCommon):
                 request = json.loads(order.fiscal_document_id.request_json)
                 self.assertEqual(request["lines"][0]["vat_class"], vat_class)
                 self.assertEqual(request.get("currency", currency), currency)
+
+    def test_pos_cash_in_out_registered_on_the_device(self):
+        self.n5_config.open_ui()
+        session = self.n5_config.current_session_id
+        emulator = self.n5._emulator().emulator
+        before = len(emulator.journal())
+        session.try_cash_in_out("in", 50, "float", {"translatedType": "in"})
+        session.try_cash_in_out("out", 20, "to the bank", {"translatedType": "out"})
+        self.assertEqual(
+            [Decimal(str(entry["total"])) for entry in emulator.journal()[before:]],
+            [Decimal("50"), Decimal("-20")],
+        )
+        self.assertEqual(
+            session.statement_line_ids.mapped("amount"), [50, -20], "Odoo's cash moves too"
+        )

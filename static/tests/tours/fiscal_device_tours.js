@@ -228,3 +228,28 @@ registry.category("web_tour.tours").add("FiscalDeviceBenchTour", {
             ]),
         ].flat(Infinity),
 });
+
+registry.category("web_tour.tours").add("FiscalDeviceUnknownTour", {
+    steps: () =>
+        [
+            open(),
+            sellCash(),
+            {
+                content: "the cashier is told the outcome is unknown",
+                trigger: ".o_fiscal_till_dialog[data-phase='failed'] .o_fiscal_unknown",
+                timeout: 30000,
+            },
+            { content: "no blind resend", trigger: ".modal:not(:has(.o_fiscal_retry))" },
+            screenshot("unknown_dialog"),
+            {
+                content: "continue without a fiscal receipt",
+                trigger: ".modal .o_fiscal_continue",
+                run: "click",
+            },
+            {
+                content: "the receipt says it is not registered",
+                trigger: ".receipt-screen .fiscal-receipt-block .fiscal-not-registered",
+            },
+            ReceiptScreen.clickNextOrder(),
+        ].flat(Infinity),
+});
