@@ -139,6 +139,8 @@ export async function fiscalizeAtTill({ dialog, order, device, waitSeconds }) {
             if (choice === "continue") {
                 const result = state.result || {};
                 storeFiscalResult(order, device, { ...result, not_registered: true });
+                // a registration that ends later still reaches the order, for a reprint
+                pending?.then((late) => storeFiscalResult(order, device, late));
                 return result;
             }
             if (choice === "retry" || choice === "print_again") {
