@@ -463,11 +463,11 @@ class TestPosFiscalConfig(FiscalPosTourCommon):
         self.n5_config.open_ui()
         session = self.n5_config.current_session_id
         emulator = self.n5._emulator().emulator
-        before = len(emulator.journal())
+        before = len(emulator.journal)
         session.try_cash_in_out("in", 50, "float", {"translatedType": "in"})
         session.try_cash_in_out("out", 20, "to the bank", {"translatedType": "out"})
         self.assertEqual(
-            [Decimal(str(entry["total"])) for entry in emulator.journal()[before:]],
+            [Decimal(str(entry["total"])) for entry in emulator.journal[before:]],
             [Decimal("50"), Decimal("-20")],
         )
         self.assertEqual(
