@@ -247,8 +247,8 @@ registry.category("web_tour.tours").add("FiscalDeviceUnknownTour", {
                 run: "click",
             },
             {
-                content: "the receipt says it is not registered",
-                trigger: ".receipt-screen .fiscal-receipt-block .fiscal-not-registered",
+                content: "the receipt says the registration is unknown",
+                trigger: ".receipt-screen .fiscal-receipt-block .fiscal-unknown",
             },
             ReceiptScreen.clickNextOrder(),
         ].flat(Infinity),
