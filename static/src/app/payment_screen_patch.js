@@ -12,12 +12,12 @@ import { patch } from "@web/core/utils/patch";
 import { storeFiscalResult } from "./fiscal_till";
 
 patch(PaymentScreen.prototype, {
-    async afterOrderValidation() {
+    async _finalizeValidation() {
         const order = this.currentOrder;
+        const result = await super._finalizeValidation(...arguments);
         const device = this.pos.fiscalDevice;
-        if (device && typeof order.id === "number") {
-            await this.pos.fiscalizeAtTill(order);
-        } else if (device && !order.uiState.fiscal) {
+        if (device && order.state === "paid" && typeof order.id !== "number" && !order.uiState.fiscal) {
+            // Odoo shows the receipt of an order the server has not received (offline)
             storeFiscalResult(order, device, {
                 state: "none",
                 error: _t(
@@ -25,6 +25,13 @@ patch(PaymentScreen.prototype, {
                         "reaches the server."
                 ),
             });
+        }
+        return result;
+    },
+    async afterOrderValidation() {
+        const order = this.currentOrder;
+        if (this.pos.fiscalDevice && typeof order.id === "number") {
+            await this.pos.fiscalizeAtTill(order);
         }
         return super.afterOrderValidation(...arguments);
     },
