@@ -1,6 +1,7 @@
 """What the Point of Sale screen needs to fiscalize at the till.
 
-Contract: ``pos.config`` carries the bounded wait of the payment screen (``fiscal_ui_wait``) and
+Contract: ``pos.config`` carries the bounded wait of the payment screen (``fiscal_ui_wait``),
+whether closing a session runs the device's Z report (``fiscal_z_report_on_close``), and
 hands the screen, with its own data, a plain description of its fiscal device
 (``_fiscal_device``: id, name, family, emulator or not). ``fiscal_receipt_data`` reads the fiscal
 data of orders already registered, for a reprint; it never sends anything to a device.
@@ -21,6 +22,13 @@ class PosConfig(models.Model):
         default=DEFAULT_UI_WAIT,
         help="Seconds the payment screen waits for the fiscal device before it lets the cashier "
         "retry or continue; the registration goes on in the background.",
+    )
+
+    fiscal_z_report_on_close = fields.Boolean(
+        string="Z report at session close",
+        help="Closing a session of this Point of Sale runs its fiscal device's Z report (closes "
+        "the device's shift); a device failure does not stop the close and is noted on the "
+        "session.",
     )
 
     @api.constrains("fiscal_ui_wait")
@@ -76,3 +84,6 @@ class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
     pos_fiscal_ui_wait = fields.Float(related="pos_config_id.fiscal_ui_wait", readonly=False)
+    pos_fiscal_z_report_on_close = fields.Boolean(
+        related="pos_config_id.fiscal_z_report_on_close", readonly=False
+    )

@@ -473,3 +473,20 @@ class TestPosFiscalConfig(FiscalPosTourCommon):
         self.assertEqual(
             sorted(session.statement_line_ids.mapped("amount")), [-20, 50], "Odoo's cash moves too"
         )
+
+    def test_session_close_runs_the_z_report(self):
+        self.n5_config.fiscal_z_report_on_close = True
+        self.n5_config.open_ui()
+        session = self.n5_config.current_session_id
+        session.set_opening_control(0, None)
+        order = self._sync_cash_order(self.n5_config, self.product_a)
+        order.action_fiscalize()
+        session.post_closing_cash_details(order.amount_total)
+        result = session.close_session_from_ui()
+        self.assertTrue(result["successful"], result)
+        self.assertEqual(result["fiscal_z_report"], {"number": self.n5.last_z_report_number})
+        self.assertTrue(self.n5.last_z_report_number)
+        self.assertIn(
+            f"Z report no. {self.n5.last_z_report_number} printed on N5 till",
+            session.message_ids[0].body,
+        )
