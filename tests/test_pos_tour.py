@@ -475,18 +475,19 @@ class TestPosFiscalConfig(FiscalPosTourCommon):
         )
 
     def test_session_close_runs_the_z_report(self):
-        self.n5_config.fiscal_z_report_on_close = True
-        self.n5_config.open_ui()
-        session = self.n5_config.current_session_id
+        self.caspos_config.fiscal_z_report_on_close = True
+        self.caspos_config.open_ui()
+        session = self.caspos_config.current_session_id
         session.set_opening_control(0, None)
-        order = self._sync_cash_order(self.n5_config, self.product_a)
+        order = self._sync_cash_order(self.caspos_config, self.product_a)
         order.action_fiscalize()
+        self.assertTrue(self.caspos.shift_open)
         session.post_closing_cash_details(order.amount_total)
         result = session.close_session_from_ui()
         self.assertTrue(result["successful"], result)
-        self.assertEqual(result["fiscal_z_report"], {"number": self.n5.last_z_report_number})
-        self.assertTrue(self.n5.last_z_report_number)
+        self.assertEqual(result["fiscal_z_report"], {"number": 1})
+        self.assertFalse(self.caspos.shift_open, "the Z report closed the device's shift")
         self.assertIn(
-            f"Z report no. {self.n5.last_z_report_number} printed on N5 till",
+            "Z report no. 1 printed on Caspos till (Odoo: 1 orders, ",
             session.message_ids[0].body,
         )
