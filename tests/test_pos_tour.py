@@ -491,3 +491,19 @@ class TestPosFiscalConfig(FiscalPosTourCommon):
             "Z report no. 1 printed on Caspos till (Odoo: 1 orders, ",
             session.message_ids[0].body,
         )
+
+    def test_session_close_notes_a_refused_z_report(self):
+        self.caspos_config.fiscal_z_report_on_close = True
+        self.caspos_config.open_ui()
+        session = self.caspos_config.current_session_id
+        session.set_opening_control(0, None)
+        order = self._sync_cash_order(self.caspos_config, self.product_a)
+        order.action_fiscalize()
+        session.post_closing_cash_details(order.amount_total)
+        self.caspos._emulator().emulator.reject_next(611)
+        result = session.close_session_from_ui()
+        self.assertTrue(result["successful"], "the session closes in Odoo whatever the device says")
+        self.assertEqual(session.state, "closed")
+        self.assertIn("611", result["fiscal_z_report"]["error"])
+        self.assertIn("Z report on Caspos till not printed: ", session.message_ids[0].body)
+        self.assertTrue(self.caspos.shift_open, "the device's shift is still open")
