@@ -24,12 +24,17 @@
         "report/report_invoice.xml",
         "views/pos_order_views.xml",
         "views/pos_config_views.xml",
+        "views/pos_config_fiscal_views.xml",
         "views/fiscal_device_shift_views.xml",
         "data/ir_cron_data.xml",
         "wizards/fiscal_report_views.xml",
         "views/fiscal_report_menus.xml",
     ],
     "demo": ["data/fiscal_device_demo.xml"],
+    "assets": {
+        "point_of_sale._assets_pos": ["fiscal_device/static/src/app/**/*"],
+        "web.assets_tests": ["fiscal_device/static/tests/tours/**/*"],
+    },
     "installable": True,
     "application": False,
 }

@@ -14,6 +14,8 @@ from . import (  # noqa: F401
     fiscal_document,
     fiscal_document_total,
     pos_config,
+    pos_config_fiscal,
     pos_order,
+    pos_session,
     res_config_settings,
 )

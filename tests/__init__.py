@@ -7,6 +7,7 @@ from . import (  # noqa: F401
     test_fiscal_lock,
     test_fiscal_security,
     test_pos_order,
+    test_pos_tour,
     test_report_wizard,
     test_z_report,
 )
