@@ -3,6 +3,7 @@ from . import (  # noqa: F401
     test_fiscal_invoice,
     test_fiscal_lock,
     test_fiscal_security,
+    test_neutralize,
     test_pos_order,
     test_report_wizard,
     test_z_report,
