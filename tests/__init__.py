@@ -6,6 +6,7 @@ from . import (  # noqa: F401
     test_fiscal_journal,
     test_fiscal_lock,
     test_fiscal_security,
+    test_neutralize,
     test_pos_order,
     test_pos_tour,
     test_report_wizard,
