@@ -341,10 +341,30 @@ class FiscalDevice(models.Model):
     # ------------------------------------------------------------------
 
     def _map_company_sale_tax(self, vat_class):
-        """Map the company's default sales tax to ``vat_class`` where no mapping exists yet
-        (used by the demo data, whose chart of accounts is only known at install time)."""
+        """Map a sales tax of ``vat_class``'s rate to it, where no mapping exists yet: the
+        company's default sales tax when its rate is the class's, else a tax of that rate found
+        or created in the company (used by the demo data, whose chart of accounts is only known
+        at install time and whose default rate may be one no law has)."""
         for device in self:
+            rate = device._family().vat_class(vat_class).rate
+            Tax = self.env["account.tax"].with_company(device.company_id)
             tax = device.company_id.account_sale_tax_id
+            if rate is not None and (not tax or tax.amount_type != "percent" or tax.amount != rate):
+                domain = [
+                    ("company_id", "=", device.company_id.id),
+                    ("type_tax_use", "=", "sale"),
+                    ("amount_type", "=", "percent"),
+                    ("amount", "=", float(rate)),
+                ]
+                tax = Tax.search(domain, limit=1) or Tax.create(
+                    {
+                        "name": f"VAT {rate.normalize():f} % ({device._family().title})",
+                        "type_tax_use": "sale",
+                        "amount_type": "percent",
+                        "amount": float(rate),
+                        "company_id": device.company_id.id,
+                    }
+                )
             if tax and tax not in device.tax_map_ids.tax_id:
                 device.tax_map_ids = [Command.create({"tax_id": tax.id, "vat_class": vat_class})]
 

@@ -7,6 +7,21 @@ from odoo.exceptions import UserError
 from ..fiscal_device_lib import emulator_host
 
 
+def map_test_tax(device, tax, vat_class):
+    """Map Odoo's shared 15 % test tax to ``vat_class`` below the ORM.
+
+    No law has a 15 % rate, so the VAT-rate check (tested on its own in test_fiscal_flows_vat)
+    would refuse every mapping of the standard test company's tax; the fiscal flows are tested
+    with Odoo's own test data instead of a copy of it at another rate.
+    """
+    device.env.cr.execute(
+        "INSERT INTO fiscal_device_tax (device_id, company_id, tax_id, vat_class) "
+        "VALUES (%s, %s, %s, %s)",
+        (device.id, device.company_id.id, tax.id, vat_class),
+    )
+    device.invalidate_recordset(["tax_map_ids"])
+
+
 class FiscalDeviceCommon(AccountTestInvoicingCommon):
     """Invoices on the built-in emulators of both device families.
 
@@ -25,9 +40,7 @@ class FiscalDeviceCommon(AccountTestInvoicingCommon):
         cls.azn = cls.setup_other_currency("AZN", rates=[("2019-01-01", 1.0)])
         cls.caspos = cls._create_device("Caspos test", "caspos_emulator", "1")
         # the N5 tests sell in the company currency (a new N5 registers EUR by default)
-        cls.n5 = cls._create_device(
-            "N5 test", "n5_emulator", "B", currency_id=cls.env.company.currency_id.id
-        )
+        cls.n5 = cls._create_device("N5 test", "n5_emulator", "B")
         cls.n5_journal = cls.company_data["default_journal_sale"].copy({"name": "N5 sales"})
         cls.n5_journal.fiscal_device_id = cls.n5
         cls.company_data["default_journal_sale"].fiscal_device_id = cls.caspos
@@ -46,17 +59,13 @@ class FiscalDeviceCommon(AccountTestInvoicingCommon):
 
     @classmethod
     def _create_device(cls, name, kind, vat_class, **values):
+        if kind.startswith("n5"):
+            # a new N5 registers EUR; the test company sells in its own currency
+            values.setdefault("currency_id", cls.env.company.currency_id.id)
         device = cls.env["fiscal.device"].create(
-            {
-                "name": name,
-                "kind": kind,
-                "cashier_name": "Test Cashier",
-                "tax_map_ids": [
-                    Command.create({"tax_id": cls.tax_sale_a.id, "vat_class": vat_class})
-                ],
-                **values,
-            }
+            {"name": name, "kind": kind, "cashier_name": "Test Cashier", **values}
         )
+        map_test_tax(device, cls.tax_sale_a, vat_class)
         # the record is gone by the time class cleanups run: stop its emulator by directory
         cls.addClassCleanup(emulator_host.stop, device._emulator_state_dir())
         return device
