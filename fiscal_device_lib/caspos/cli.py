@@ -14,7 +14,7 @@ from ..cli_support import (
     stop_on_signals,
     wait_for,
 )
-from .driver import CasposDriver, Receipt
+from .driver import CasposDriver
 from .emulator import CasposEmulator, Faults
 from .emulator.server import MANGLINGS
 from .wire import DEFAULT_PASSWORD, DEFAULT_PORT, DEFAULT_USERNAME, Operation
@@ -148,31 +148,10 @@ def add_receipt_parser(commands: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=receipt_command)
 
 
-def read_receipt(path: str) -> Receipt:
-    """``load_receipt``, with every way a file can fail to be a receipt as a validation problem
-    that names the file (a missing file, a folder, bytes that are not UTF-8, JSON too deep)."""
-    try:
-        return load_receipt(path)
-    except ValidationError:
-        raise
-    except FileNotFoundError:
-        raise ValidationError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise ValidationError(f"{path}: is a folder, not a receipt file") from None
-    except OSError as error:
-        raise ValidationError(f"{path}: cannot be read ({error.strerror})") from None
-    except UnicodeDecodeError as error:
-        raise ValidationError(f"{path}: not UTF-8 text (byte {error.start})") from None
-    except RecursionError:
-        raise ValidationError(f"{path}: not a receipt (JSON nested too deeply)") from None
-    except ValueError as error:  # e.g. an integer of more digits than Python converts
-        raise ValidationError(f"{path}: not valid JSON ({error})") from None
-
-
 def receipt_command(args: argparse.Namespace) -> int:
     """Fiscalize a neutral receipt (a sale, or a storno of a Caspos document) and print the
     result."""
-    receipt = read_receipt(args.file)
+    receipt = load_receipt(args.file)
     with driver_from(args) as driver:
         problems = driver.problems(receipt)
         if problems:  # before the device is touched: an invalid receipt opens no shift
