@@ -115,7 +115,9 @@ class PosOrder(models.Model):
         result = super().sync_from_ui(orders)
         order_ids = [values["id"] for values in result.get("pos.order", [])]
         due = self.browse(order_ids).filtered(lambda order: order._fiscal_auto_due())
-        if due:
+        # the cashier's screen registers its orders itself, with a bounded wait; registering them
+        # here too would hold the synchronisation (and the till) for as long as a device is silent
+        if due and not self.env.context.get("fiscal_device_ui"):
             # only once the orders are committed: a failed synchronisation must print nothing,
             # and a device failure must not lose the orders
             self.env.cr.postcommit.add(

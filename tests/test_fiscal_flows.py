@@ -216,6 +216,19 @@ class TestPosOrderFlows(FiscalPosCommon):
     def _sale(self, config, method, amount=1150.0):
         return self._sync(config, [(self.product_a, 1, 0)], [(method, amount)])
 
+    def test_orders_synced_by_the_cashiers_screen_wait_for_the_screen(self):
+        self.n5_config.fiscal_auto_fiscalize = True
+        values = self._order_values(
+            self.n5_config, [(self.product_a, 1, 0)], [(self.n5_cash, 1150.0)], None, 0.0
+        )
+        synced = self.env["pos.order"].with_context(fiscal_device_ui=True).sync_from_ui([values])
+        order = self.env["pos.order"].browse(synced["pos.order"][0]["id"])
+        self._run_postcommit()
+        self.assertFalse(self._documents(order), "the screen registers it, with its bounded wait")
+        order = self._sale(self.n5_config, self.n5_cash)
+        self._run_postcommit()
+        self.assertEqual(order.fiscal_state, "done", "a sync from elsewhere is still registered")
+
     def test_lost_caspos_answer_keeps_fiscalize_on_the_order(self):
         self.caspos.retries = 0
         emulator = self.caspos._emulator().emulator
