@@ -135,7 +135,9 @@ class Shop:
         for family, (xmlid, kind) in DEMO_DEVICES.items():
             device_id = admin.ref(xmlid)
             device = admin.read_one(
-                "fiscal.device", device_id, ["kind", "currency_id", "company_id", "name"]
+                "fiscal.device",
+                device_id,
+                ["kind", "currency_id", "company_id", "name", "tax_map_ids"],
             )
             assert device["kind"] == kind, f"demo device {xmlid} is {device['kind']}, not {kind}"
             self.devices[family] = device
@@ -168,22 +170,23 @@ class Shop:
                         "company_id": company_id,
                     },
                 )
-        company = admin.read_one("res.company", company_id, ["account_sale_tax_id", "currency_id"])
         self.company_id = company_id
         self.currency_ids = {
             "caspos": azn["id"],
             "n5": self.devices["n5"]["currency_id"][0],
         }
         assert self.devices["caspos"]["currency_id"][0] == azn["id"], "the demo Caspos is not AZN"
-        self.tax_id = company["account_sale_tax_id"][0]
+        # each device registers only taxes of its VAT classes' rates: sell with the tax the demo
+        # mapped on it (the demo company's default rate may be one no law has)
+        self.tax_ids = {
+            family: admin.read_one("fiscal.device.tax", device["tax_map_ids"][0], ["tax_id"])[
+                "tax_id"
+            ][0]
+            for family, device in self.devices.items()
+        }
         self.product_id = admin.create(
             "product.product",
-            {
-                "name": "System test item",
-                "list_price": 10.0,
-                "taxes_id": [(6, 0, [self.tax_id])],
-                "available_in_pos": True,
-            },
+            {"name": "System test item", "list_price": 10.0, "available_in_pos": True},
         )
         self.partner_id = admin.create("res.partner", {"name": "System test customer"})
         self.journal_ids = {
@@ -227,7 +230,7 @@ class Shop:
                             "product_id": self.product_id,
                             "quantity": quantity,
                             "price_unit": price,
-                            "tax_ids": [(6, 0, [self.tax_id])],
+                            "tax_ids": [(6, 0, [self.tax_ids[family]])],
                         },
                     )
                 ],

@@ -61,12 +61,13 @@ class PosShop:
         admin.call("pos.session", "set_opening_control", [self.session_id], 0, "")
         self.pricelist_id = pricelist_id
         self.shop = shop
+        self.tax_id = shop.tax_ids[family]
 
     def order_values(self, quantity=3, price=10.0, refunded_line_id=None):
         """What the POS screen sends for one paid cash order of the shop's product (a refund:
         a negative ``quantity`` and the refunded order line)."""
         tax = self.shop.admin.read_one(
-            "account.tax", self.shop.tax_id, ["amount", "amount_type", "price_include"]
+            "account.tax", self.tax_id, ["amount", "amount_type", "price_include"]
         )
         assert tax["amount_type"] == "percent", tax
         rate = Decimal(str(tax["amount"])) / 100
@@ -92,7 +93,7 @@ class PosShop:
                         "qty": quantity,
                         "price_unit": price,
                         "discount": 0,
-                        "tax_ids": [(6, 0, [self.shop.tax_id])],
+                        "tax_ids": [(6, 0, [self.tax_id])],
                         "price_subtotal": float(excluded),
                         "price_subtotal_incl": float(included),
                         "full_product_name": "System test item",
