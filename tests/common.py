@@ -22,28 +22,11 @@ def map_test_tax(device, tax, vat_class):
     device.invalidate_recordset(["tax_map_ids"])
 
 
-class FiscalDeviceCommon(AccountTestInvoicingCommon):
-    """Invoices on the built-in emulators of both device families.
+class FiscalDeviceFixture:
+    """Emulator devices for a test class: created once, started blank by every test.
 
-    The registry is put in test mode so that the journal's own cursor (``registry.cursor()``)
-    shares the test transaction, as Odoo's HttpCase does; its commits become savepoints.
+    Shared by the back-office tests and the Point of Sale tours (their base classes differ).
     """
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.registry.enter_test_mode(cls.cr)
-        cls.addClassCleanup(cls.registry.leave_test_mode)
-        cls.group_fiscal_user = cls.env.ref("fiscal_device.group_fiscal_user")
-        cls.group_fiscal_manager = cls.env.ref("fiscal_device.group_fiscal_manager")
-        cls.env.user.groups_id = [Command.link(cls.group_fiscal_manager.id)]
-        cls.azn = cls.setup_other_currency("AZN", rates=[("2019-01-01", 1.0)])
-        cls.caspos = cls._create_device("Caspos test", "caspos_emulator", "1")
-        # the N5 tests sell in the company currency (a new N5 registers EUR by default)
-        cls.n5 = cls._create_device("N5 test", "n5_emulator", "B")
-        cls.n5_journal = cls.company_data["default_journal_sale"].copy({"name": "N5 sales"})
-        cls.n5_journal.fiscal_device_id = cls.n5
-        cls.company_data["default_journal_sale"].fiscal_device_id = cls.caspos
 
     def setUp(self):
         super().setUp()
@@ -69,6 +52,30 @@ class FiscalDeviceCommon(AccountTestInvoicingCommon):
         # the record is gone by the time class cleanups run: stop its emulator by directory
         cls.addClassCleanup(emulator_host.stop, device._emulator_state_dir())
         return device
+
+
+class FiscalDeviceCommon(FiscalDeviceFixture, AccountTestInvoicingCommon):
+    """Invoices on the built-in emulators of both device families.
+
+    The registry is put in test mode so that the journal's own cursor (``registry.cursor()``)
+    shares the test transaction, as Odoo's HttpCase does; its commits become savepoints.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.registry.enter_test_mode(cls.cr)
+        cls.addClassCleanup(cls.registry.leave_test_mode)
+        cls.group_fiscal_user = cls.env.ref("fiscal_device.group_fiscal_user")
+        cls.group_fiscal_manager = cls.env.ref("fiscal_device.group_fiscal_manager")
+        cls.env.user.groups_id = [Command.link(cls.group_fiscal_manager.id)]
+        cls.azn = cls.setup_other_currency("AZN", rates=[("2019-01-01", 1.0)])
+        cls.caspos = cls._create_device("Caspos test", "caspos_emulator", "1")
+        # the N5 tests sell in the company currency (a new N5 registers EUR by default)
+        cls.n5 = cls._create_device("N5 test", "n5_emulator", "B")
+        cls.n5_journal = cls.company_data["default_journal_sale"].copy({"name": "N5 sales"})
+        cls.n5_journal.fiscal_device_id = cls.n5
+        cls.company_data["default_journal_sale"].fiscal_device_id = cls.caspos
 
     def _caspos_invoice(self, post=True, **values):
         return self.init_invoice(

@@ -8,7 +8,6 @@ and of the dialogs are written to ``<odoo screenshots dir>/fiscal_device/<device
 
 import base64
 import json
-import shutil
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -22,7 +21,7 @@ from odoo.tests import tagged
 from odoo.tests.common import ChromeBrowser
 from odoo.tools import config
 
-from .common import map_test_tax
+from .common import FiscalDeviceFixture
 
 CONSOLE_MARK = "fiscal_device:"
 # Bare device round trips timed by the bench (its tour sells as many orders).
@@ -34,7 +33,7 @@ def screenshots_dir():
     return Path(config["screenshots"], "fiscal_device")
 
 
-class FiscalPosTourCommon(AccountTestInvoicingHttpCommon):
+class FiscalPosTourCommon(FiscalDeviceFixture, AccountTestInvoicingHttpCommon):
     """A Caspos shop in AZN and an N5 shop in the company currency, paid by "Cash" or "Card",
     and a cashier; tours run in them (``_tour``) talk to the test through the console."""
 
@@ -67,28 +66,6 @@ class FiscalPosTourCommon(AccountTestInvoicingHttpCommon):
         cls.n5 = cls._create_device("N5 till", "n5_emulator", "B")
         cls.caspos_config = cls._create_pos_config("Caspos till", cls.caspos, cls.azn)
         cls.n5_config = cls._create_pos_config("N5 till", cls.n5, cls.env.company.currency_id)
-
-    def setUp(self):
-        super().setUp()
-        # the emulators live in the server process: each test starts them from a blank state
-        for device in (self.caspos, self.n5):
-            self._reset_emulator(device)
-            self.addCleanup(self._reset_emulator, device)
-
-    @staticmethod
-    def _reset_emulator(device):
-        device._stop_emulators()
-        shutil.rmtree(device._emulator_state_dir(), ignore_errors=True)
-
-    @classmethod
-    def _create_device(cls, name, kind, vat_class):
-        values = {"name": name, "kind": kind, "cashier_name": "Test Cashier"}
-        if kind.startswith("n5"):
-            values["currency_id"] = cls.env.company.currency_id.id  # the N5 shop sells in it
-        device = cls.env["fiscal.device"].create(values)
-        map_test_tax(device, cls.tax_sale_a, vat_class)
-        cls.addClassCleanup(device._stop_emulators)
-        return device
 
     @classmethod
     def _create_pos_config(cls, name, device, currency):
