@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from ..core.documents import CodeKind, Line, PaymentKind, Receipt
 from ..core.money import fit_unit_price
+from ..core.validation import line_amounts
 from .messages import Client, Item, MoneyBackRequest, Payments, SaleRequest
 from .wire import (
     DOCUMENT_ID_LENGTH,
@@ -99,13 +100,7 @@ def number_problems(receipt: Receipt) -> list[str]:
     for index, line in enumerate(receipt.lines, start=1):
         where = f"line {index}: "
         problems += above(where, "quantity", line.quantity, MAX_QUANTITY)
-        for label, value in (
-            ("unit price", line.unit_price),
-            ("discount amount", line.discount_amount),
-            ("surcharge amount", line.surcharge_amount),
-            ("line total", line.line_total),
-            ("purchase price", line.purchase_price),
-        ):
+        for label, value in line_amounts(line):
             problems += above(where, label, value, MAX_AMOUNT)
         problems += above(where, "discount percent", line.discount_percent, MAX_PERCENT)
         problems += above(where, "surcharge percent", line.surcharge_percent, MAX_PERCENT)

@@ -38,6 +38,17 @@ def ean_is_valid(code: str, length: int) -> bool:
     return (10 - body % 10) % 10 == digits[-1]
 
 
+def line_amounts(line: Line) -> tuple[tuple[str, Decimal | None], ...]:
+    """A line's money fields with their names in messages, for every check of amount bounds."""
+    return (
+        ("unit price", line.unit_price),
+        ("discount amount", line.discount_amount),
+        ("surcharge amount", line.surcharge_amount),
+        ("line total", line.line_total),
+        ("purchase price", line.purchase_price),
+    )
+
+
 def text_fields(document: object, prefix: str = "") -> Iterator[tuple[str, str]]:
     """Every text of ``document`` with its place ("line 2: name", "buyer: city", "note")."""
     for fld in dataclasses.fields(document):  # type: ignore[arg-type]
@@ -96,13 +107,7 @@ def line_problems(line: Line, where: str) -> list[str]:
     _check_positive(problems, where, "quantity", line.quantity, 3)
     _check_positive(problems, where, "unit price", line.unit_price, 2)
     _check_at_most(problems, where, "quantity", line.quantity, MAX_QUANTITY)
-    for label, value in (
-        ("unit price", line.unit_price),
-        ("discount amount", line.discount_amount),
-        ("surcharge amount", line.surcharge_amount),
-        ("line total", line.line_total),
-        ("purchase price", line.purchase_price),
-    ):
+    for label, value in line_amounts(line):
         _check_at_most(problems, where, label, value, MAX_AMOUNT)
     _check_at_most(problems, where, "surcharge percent", line.surcharge_percent, HUNDRED)
     if line.vat_class in (None, "") and line.department is None:
