@@ -18,4 +18,5 @@ from . import (  # noqa: F401
     pos_order,
     pos_session,
     res_config_settings,
+    fiscal_device_status,
 )

@@ -252,7 +252,7 @@ class AccountMove(models.Model):
             operator=device._operator(),
             storno=self._fiscal_storno_reference(device, parent) if parent is not None else None,
             buyer=buyer,
-            note=(self.name or "") if device.family != "n5" else "",  # the N5 prints no note
+            note=(self.name or "") if device._family().prints_note else "",
             currency=self.currency_id.name,
         )
 

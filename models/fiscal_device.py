@@ -1,23 +1,18 @@
-"""The fiscal device record: its fields, constraints, actions and status.
+"""The fiscal device record: its fields, what its family takes and can do, constraints, actions.
 
-How it is reached lives in ``fiscal_device_connection``, the exactly-once journal of its
-documents in ``fiscal_journal``, the scheduled shift close in ``fiscal_device_shift``.
+Every device fact (settings, capabilities, payment kinds) is read from the families registry
+through ``_family()``; the views show a field or a button by the booleans computed here, never
+by a family name. How it is reached lives in ``fiscal_device_connection``, the exactly-once
+journal of its documents in ``fiscal_journal``, status and shift helpers in
+``fiscal_device_status``, the scheduled shift close in ``fiscal_device_shift``.
 """
 
-import json
 import logging
 
-from odoo import Command, _, api, fields, models
+from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from ..fiscal_device_lib.core import (
-    Capability,
-    DocumentKind,
-    Operator,
-    PaymentKind,
-    StornoReason,
-    to_jsonable,
-)
+from ..fiscal_device_lib.core import Capability, DocumentKind, PaymentKind, StornoReason
 from ..fiscal_device_lib.families import families as device_families
 
 _logger = logging.getLogger(__name__)
@@ -28,7 +23,7 @@ EMULATOR_SUFFIX = "_emulator"
 
 
 def family_name_of_kind(kind):
-    """``"n5_emulator"`` -> ``"n5"``."""
+    """A kind (``"<family>"`` or ``"<family>_emulator"``) -> its family's name."""
     return (kind or "").removesuffix(EMULATOR_SUFFIX)
 
 
@@ -43,22 +38,16 @@ def _kind_selection(self=None):
     ]
 
 
-PAYMENT_KINDS = [
-    (PaymentKind.CASH.value, "Cash"),
-    (PaymentKind.CARD.value, "Card / cashless"),
-    (PaymentKind.BONUS.value, "Bonus"),
-    (PaymentKind.CREDIT.value, "Credit"),
-    (PaymentKind.ADVANCE.value, "Advance (prepayment)"),
-    (PaymentKind.CHECK.value, "N5: cheque"),
-    (PaymentKind.COUPON.value, "N5: coupon"),
-    (PaymentKind.EXT_COUPON.value, "N5: external coupon"),
-    (PaymentKind.PACKAGING.value, "N5: packaging"),
-    (PaymentKind.INTERNAL_SERVICE.value, "N5: internal service"),
-    (PaymentKind.DAMAGE.value, "N5: damage"),
-    (PaymentKind.BANK.value, "N5: bank transfer"),
-    (PaymentKind.NZOK.value, "N5: NZOK"),
-    (PaymentKind.RESERVE2.value, "N5: reserve 2"),
-]
+def _payment_kind_selection(self=None):
+    """Every family's payment kinds with their labels (the core's): a device offers only its
+    own family's (``payment_kind_codes``), and a constraint holds it to them."""
+    labels = {}
+    for known in device_families():
+        for choice in known.payment_choices():
+            labels.setdefault(choice.code, choice.label)
+    return list(labels.items())
+
+
 STORNO_REASONS = [
     (StornoReason.OPERATOR_ERROR.value, "Operator error"),
     (StornoReason.GOODS_RETURN.value, "Goods return"),
@@ -81,7 +70,8 @@ class FiscalDevice(models.Model):
     kind = fields.Selection(
         _kind_selection,
         required=True,
-        default="caspos_emulator",
+        # the first registered family's emulator: works without hardware
+        default=lambda self: next(device_families()).name + EMULATOR_SUFFIX,
         help="The built-in emulators run inside the Odoo server: try every operation without "
         "hardware.",
     )
@@ -141,7 +131,7 @@ class FiscalDevice(models.Model):
         "invoice sends its storno.",
     )
     invoice_payment_kind = fields.Selection(
-        PAYMENT_KINDS,
+        _payment_kind_selection,
         default=PaymentKind.CARD.value,
         required=True,
         help="How an invoice is paid on the receipt when no mapped payment covers it.",
@@ -192,12 +182,47 @@ class FiscalDevice(models.Model):
     status_checked_at = fields.Datetime(readonly=True, copy=False)
     document_ids = fields.One2many("fiscal.document", "device_id")
     document_count = fields.Integer(compute="_compute_document_count")
+    # What the family takes and can do, from the registry: the form shows only these
+    uses_url = fields.Boolean(compute="_compute_family_facts")
+    uses_url_path = fields.Boolean(compute="_compute_family_facts")
+    uses_serial_port = fields.Boolean(compute="_compute_family_facts")
+    uses_credentials = fields.Boolean(compute="_compute_family_facts")
+    uses_retries = fields.Boolean(compute="_compute_family_facts")
+    uses_busy_retries = fields.Boolean(compute="_compute_family_facts")
+    uses_operator_number = fields.Boolean(compute="_compute_family_facts")
+    has_departments = fields.Boolean(compute="_compute_family_facts")
+    has_units = fields.Boolean(compute="_compute_family_facts")
+    can_open_shift = fields.Boolean(compute="_compute_family_facts")
+    can_open_cash_drawer = fields.Boolean(compute="_compute_family_facts")
+    can_invoice = fields.Boolean(compute="_compute_family_facts")
+    payment_kind_codes = fields.Json(compute="_compute_family_facts")
 
     @api.depends("kind")
     def _compute_family(self):
         for device in self:
             device.family = family_name_of_kind(device.kind) or False
             device.is_emulator = bool(device.kind and device.kind.endswith(EMULATOR_SUFFIX))
+
+    @api.depends("kind")
+    def _compute_family_facts(self):
+        for device in self:
+            known = device.kind and device._family()
+            takes = known.setting_names if known else frozenset()
+            device.uses_url = "url" in takes
+            device.uses_url_path = "path" in takes
+            device.uses_serial_port = "port" in takes
+            device.uses_credentials = "username" in takes
+            device.uses_retries = "retries" in takes
+            device.uses_busy_retries = "busy_retries" in takes
+            device.uses_operator_number = bool(known and known.operator_numbers)
+            device.has_departments = bool(known and known.departments)
+            device.has_units = bool(known and known.units)
+            device.can_open_shift = bool(known and known.supports(Capability.OPEN_SHIFT))
+            device.can_open_cash_drawer = bool(known and known.supports(Capability.OPEN_CASHBOX))
+            device.can_invoice = bool(known and known.supports(Capability.INVOICE))
+            device.payment_kind_codes = (
+                [kind.value for kind in known.payment_kinds] if known else []
+            )
 
     @api.depends("kind", "company_id")
     def _compute_currency_id(self):
@@ -230,6 +255,24 @@ class FiscalDevice(models.Model):
                     )
                 )
 
+    @api.constrains("invoice_payment_kind", "kind")
+    def _check_invoice_payment_kind(self):
+        for device in self:
+            known = device._family()
+            if PaymentKind(device.invoice_payment_kind) not in known.payment_kinds:
+                raise UserError(
+                    _(
+                        "Fiscal device %(device)s (%(family)s) takes no payment of kind "
+                        "%(kind)s; it takes %(kinds)s.",
+                        device=device.display_name,
+                        family=known.title,
+                        kind=dict(_payment_kind_selection()).get(
+                            device.invoice_payment_kind, device.invoice_payment_kind
+                        ),
+                        kinds=", ".join(choice.label for choice in known.payment_choices()),
+                    )
+                )
+
     def write(self, vals):
         if {"kind", "url", "path", "port"} & set(vals):
             self._stop_emulators()
@@ -242,38 +285,6 @@ class FiscalDevice(models.Model):
     # ------------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------------
-
-    def action_test_connection(self):
-        self.ensure_one()
-        with self._driver() as driver:
-            info = self._read_status(driver)
-        return self._notify(
-            _("Fiscal device %(device)s answered", device=self.display_name),
-            _(
-                "%(model)s, serial number %(serial)s, fiscal memory %(fm)s; shift %(shift)s.",
-                model=info.model or "-",
-                serial=info.serial_number or "-",
-                fm=info.fiscal_memory_number or "-",
-                shift=_("open") if self.shift_open else _("closed"),
-            ),
-        )
-
-    def action_open_shift(self):
-        self.ensure_one()
-        with self._driver() as driver:
-            if not driver.supports(Capability.OPEN_SHIFT):
-                raise UserError(
-                    _(
-                        "Fiscal device %(device)s opens its fiscal day by itself with the first "
-                        "receipt; there is no shift to open.",
-                        device=self.display_name,
-                    )
-                )
-            state = self._call(driver, driver.open_shift, self._operator())
-            self._write_shift(state)
-        return self._notify(
-            _("Shift opened"), _("The shift of %(device)s is open.", device=self.display_name)
-        )
 
     def action_x_report(self):
         self.ensure_one()
@@ -337,36 +348,8 @@ class FiscalDevice(models.Model):
         }
 
     # ------------------------------------------------------------------
-    # Business methods: connection, lock, errors
+    # Business methods
     # ------------------------------------------------------------------
-
-    def _map_company_sale_tax(self, vat_class):
-        """Map a sales tax of ``vat_class``'s rate to it, where no mapping exists yet: the
-        company's default sales tax when its rate is the class's, else a tax of that rate found
-        or created in the company (used by the demo data, whose chart of accounts is only known
-        at install time and whose default rate may be one no law has)."""
-        for device in self:
-            rate = device._family().vat_class(vat_class).rate
-            Tax = self.env["account.tax"].with_company(device.company_id)
-            tax = device.company_id.account_sale_tax_id
-            if rate is not None and (not tax or tax.amount_type != "percent" or tax.amount != rate):
-                domain = [
-                    ("company_id", "=", device.company_id.id),
-                    ("type_tax_use", "=", "sale"),
-                    ("amount_type", "=", "percent"),
-                    ("amount", "=", float(rate)),
-                ]
-                tax = Tax.search(domain, limit=1) or Tax.create(
-                    {
-                        "name": f"VAT {rate.normalize():f} % ({device._family().title})",
-                        "type_tax_use": "sale",
-                        "amount_type": "percent",
-                        "amount": float(rate),
-                        "company_id": device.company_id.id,
-                    }
-                )
-            if tax and tax not in device.tax_map_ids.tax_id:
-                device.tax_map_ids = [Command.create({"tax_id": tax.id, "vat_class": vat_class})]
 
     def _check_fiscal_user(self):
         if not self.env.user.has_group("fiscal_device.group_fiscal_user"):
@@ -390,67 +373,3 @@ class FiscalDevice(models.Model):
                 "next": {"type": "ir.actions.act_window_close"},
             },
         }
-
-    def _operator(self):
-        return Operator(
-            name=self.cashier_name or self.env.user.name, number=self.operator_number or 1
-        )
-
-    # ------------------------------------------------------------------
-    # Business methods: status
-    # ------------------------------------------------------------------
-
-    def _read_status(self, driver):
-        info = self._call(driver, driver.info)
-        values = {
-            "serial_number": info.serial_number,
-            "fiscal_memory_number": info.fiscal_memory_number,
-            "model_name": info.model,
-            "firmware": info.firmware,
-            "info_json": json.dumps(to_jsonable(info), indent=2, ensure_ascii=False),
-            "status_checked_at": fields.Datetime.now(),
-        }
-        if driver.supports(Capability.SHIFT_STATE):
-            state = self._call(driver, driver.shift_state)
-            values.update(self._shift_values(state))
-        self.sudo().write(values)
-        return info
-
-    def _check_shift_to_close(self):
-        """On a device with explicit shifts, a Z report of a closed shift is refused here with
-        what it means, instead of sent to be refused by the device."""
-        self.ensure_one()
-        with self._driver() as driver:
-            if not driver.supports(Capability.OPEN_SHIFT):
-                return
-            state = self._call(driver, driver.shift_state)
-        if not state.is_open:
-            raise UserError(
-                _(
-                    "The shift of %(device)s is already closed: there is nothing for a Z report "
-                    "to close. A new shift opens with the next receipt (or with Open shift).",
-                    device=self.display_name,
-                )
-            )
-
-    def _shift_values(self, state):
-        opened_at = state.opened_at
-        if opened_at is not None and opened_at.tzinfo is not None:
-            opened_at = opened_at.replace(tzinfo=None)
-        return {
-            "shift_open": state.is_open,
-            "shift_opened_at": opened_at if state.is_open else False,
-            "status_checked_at": fields.Datetime.now(),
-        }
-
-    def _write_shift(self, state):
-        self.sudo().write(self._shift_values(state))
-
-    def _ensure_shift(self, driver):
-        """Open the shift before a receipt where the device has shifts and is set to do so."""
-        if not (self.auto_open_shift and driver.supports(Capability.OPEN_SHIFT)):
-            return
-        state = self._call(driver, driver.shift_state)
-        if not state.is_open:
-            state = self._call(driver, driver.open_shift, self._operator())
-        self._write_shift(state)

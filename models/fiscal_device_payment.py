@@ -1,29 +1,14 @@
 """Which device payment kind a POS payment method or a journal pays with; the kinds a device
-takes come from its family."""
+takes and their labels come from its family (``DeviceFamily.payment_choices``). A line offers
+only its device's kinds (``filterable_selection`` whitelisted by the device's
+``payment_kind_codes``)."""
 
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..fiscal_device_lib.core import PaymentKind
 from ..fiscal_device_lib.families import family as device_family
-
-# Labels of the core's device-neutral payment kinds.
-PAYMENT_KIND_LABELS = {
-    PaymentKind.CASH: "Cash",
-    PaymentKind.CARD: "Card / cashless",
-    PaymentKind.BONUS: "Bonus",
-    PaymentKind.CREDIT: "Credit",
-    PaymentKind.ADVANCE: "Advance (prepayment)",
-    PaymentKind.CHECK: "Cheque",
-    PaymentKind.COUPON: "Coupon",
-    PaymentKind.EXT_COUPON: "External coupon",
-    PaymentKind.PACKAGING: "Packaging",
-    PaymentKind.INTERNAL_SERVICE: "Internal service",
-    PaymentKind.DAMAGE: "Damage",
-    PaymentKind.BANK: "Bank transfer",
-    PaymentKind.NZOK: "Health insurance fund (NZOK)",
-    PaymentKind.RESERVE2: "Reserve 2",
-}
+from .fiscal_device import _payment_kind_selection
 
 
 class FiscalDevicePayment(models.Model):
@@ -44,10 +29,11 @@ class FiscalDevicePayment(models.Model):
         ondelete="cascade",
     )
     payment_kind = fields.Selection(
-        [(kind.value, label) for kind, label in PAYMENT_KIND_LABELS.items()],
+        _payment_kind_selection,
         required=True,
         help="How the receipt shows this payment; each device takes the kinds of its family.",
     )
+    payment_kind_codes = fields.Json(related="device_id.payment_kind_codes")
 
     @api.constrains("pos_payment_method_id", "journal_id")
     def _check_one_source(self):
@@ -61,8 +47,7 @@ class FiscalDevicePayment(models.Model):
     def _check_payment_kind(self):
         for mapping in self:
             known = device_family(mapping.device_id.family)
-            kinds = {PaymentKind(kind) for kind in known.payment_kinds}
-            if PaymentKind(mapping.payment_kind) not in kinds:
+            if PaymentKind(mapping.payment_kind) not in known.payment_kinds:
                 labels = dict(self._fields["payment_kind"]._description_selection(self.env))
                 raise ValidationError(
                     _(
@@ -71,10 +56,6 @@ class FiscalDevicePayment(models.Model):
                         device=mapping.device_id.display_name,
                         family=known.title,
                         kind=labels.get(mapping.payment_kind, mapping.payment_kind),
-                        kinds=", ".join(
-                            labels.get(kind.value, kind.value)
-                            for kind in PaymentKind
-                            if kind in kinds
-                        ),
+                        kinds=", ".join(choice.label for choice in known.payment_choices()),
                     )
                 )

@@ -1,5 +1,12 @@
 """Which device VAT class a tax is registered under; the classes, their labels and the law's
-rates come from the device family (``fiscal_device_lib.families``), never from here."""
+rates come from the device family (``fiscal_device_lib.families``), never from here.
+
+``vat_class`` is a plain Selection of every family's classes (stored as the device's own code);
+the form offers a line only its device's family's classes through Odoo's
+``filterable_selection`` widget, whitelisted by ``vat_class_codes`` (a Json computed from the
+device's family: it follows the parent form's kind before saving), and ``_check_vat_class``
+holds every write to them. A dynamic ``selection`` method cannot do this: it is read once per
+model when the view loads, not per line."""
 
 from decimal import Decimal
 
@@ -11,15 +18,6 @@ from ..fiscal_device_lib.families import family as device_family
 
 # Odoo tax types whose amount is a percentage of the price.
 PERCENT_TAX_TYPES = ("percent", "division")
-
-
-def vat_class_label(device_family_, vat_class):
-    """ "<family title>: <class label> (<rate> %)": the family is named because one selection
-    lists every family's classes; the rate is added where the label does not carry it."""
-    label = f"{device_family_.title}: {vat_class.label}"
-    if vat_class.rate is not None and "%" not in vat_class.label:
-        label += f" ({vat_class.rate.normalize():f} %)"
-    return label
 
 
 def tax_rate(tax):
@@ -51,6 +49,7 @@ class FiscalDeviceTax(models.Model):
         help="The device's VAT class (group) this tax is registered under; its rate must be "
         "the tax's rate.",
     )
+    vat_class_codes = fields.Json(compute="_compute_vat_class_codes")
 
     _sql_constraints = [
         ("tax_unique", "unique(device_id, tax_id)", "A tax is mapped once per device."),
@@ -58,11 +57,18 @@ class FiscalDeviceTax(models.Model):
 
     @api.model
     def _vat_class_selection(self):
-        return [
-            (vat_class.code, vat_class_label(known, vat_class))
-            for known in families()
-            for vat_class in known.vat_classes
-        ]
+        # a code two families share shows the first one's title; each line offers its own
+        titles = {}
+        for known in families():
+            for vat_class in known.vat_classes:
+                titles.setdefault(vat_class.code, vat_class.title)
+        return list(titles.items())
+
+    @api.depends("device_id.kind")
+    def _compute_vat_class_codes(self):
+        for mapping in self:
+            known = mapping.device_id.kind and mapping.device_id._family()
+            mapping.vat_class_codes = [vat.code for vat in known.vat_classes] if known else []
 
     @api.constrains("vat_class", "device_id", "tax_id")
     def _check_vat_class(self):
@@ -90,7 +96,7 @@ class FiscalDeviceTax(models.Model):
                         tax=mapping.tax_id.display_name,
                         tax_rate=f"{rate:f}",
                         device=device.display_name,
-                        vat=vat_class_label(known, vat_class),
+                        vat=vat_class.title,
                         vat_rate=f"{vat_class.rate.normalize():f}",
                     )
                 )
@@ -124,3 +130,31 @@ class FiscalDevice(models.Model):
             if vat_class is not None:
                 commands.append(Command.create({"tax_id": tax.id, "vat_class": vat_class.code}))
         return commands
+
+    def _map_company_sale_tax(self, vat_class):
+        """Map a sales tax of ``vat_class``'s rate to it, where no mapping exists yet: the
+        company's default sales tax when its rate is the class's, else a tax of that rate found
+        or created in the company (used by the demo data, whose chart of accounts is only known
+        at install time and whose default rate may be one no law has)."""
+        for device in self:
+            rate = device._family().vat_class(vat_class).rate
+            Tax = self.env["account.tax"].with_company(device.company_id)
+            tax = device.company_id.account_sale_tax_id
+            if rate is not None and (not tax or tax.amount_type != "percent" or tax.amount != rate):
+                domain = [
+                    ("company_id", "=", device.company_id.id),
+                    ("type_tax_use", "=", "sale"),
+                    ("amount_type", "=", "percent"),
+                    ("amount", "=", float(rate)),
+                ]
+                tax = Tax.search(domain, limit=1) or Tax.create(
+                    {
+                        "name": f"VAT {rate.normalize():f} % ({device._family().title})",
+                        "type_tax_use": "sale",
+                        "amount_type": "percent",
+                        "amount": float(rate),
+                        "company_id": device.company_id.id,
+                    }
+                )
+            if tax and tax not in device.tax_map_ids.tax_id:
+                device.tax_map_ids = [Command.create({"tax_id": tax.id, "vat_class": vat_class})]

@@ -1,5 +1,6 @@
 """Which device unit (Caspos quantity type) a unit of measure is registered as; the units and
-their labels come from the device family."""
+their labels come from the device family. A line offers only its device's family's units
+(``filterable_selection`` whitelisted by ``quantity_type_codes``, as for VAT classes)."""
 
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
@@ -21,6 +22,7 @@ class FiscalDeviceUom(models.Model):
         required=True,
         help="The unit the device prints for this unit of measure (Caspos quantity type).",
     )
+    quantity_type_codes = fields.Json(compute="_compute_quantity_type_codes")
 
     _sql_constraints = [
         ("uom_unique", "unique(device_id, uom_id)", "A unit is mapped once per device."),
@@ -28,11 +30,17 @@ class FiscalDeviceUom(models.Model):
 
     @api.model
     def _quantity_type_selection(self):
-        return [
-            (unit.code, f"{known.title}: {unit.label}")
-            for known in families()
-            for unit in known.units
-        ]
+        labels = {}
+        for known in families():
+            for unit in known.units:
+                labels.setdefault(unit.code, unit.label)
+        return list(labels.items())
+
+    @api.depends("device_id.kind")
+    def _compute_quantity_type_codes(self):
+        for mapping in self:
+            known = mapping.device_id.kind and mapping.device_id._family()
+            mapping.quantity_type_codes = [unit.code for unit in known.units] if known else []
 
     @api.constrains("quantity_type", "device_id")
     def _check_quantity_type(self):

@@ -4,7 +4,7 @@ from urllib.parse import quote as url_quote
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from ..fiscal_device_lib.core import DocumentKind, to_jsonable
+from ..fiscal_device_lib.core import Capability, DocumentKind, to_jsonable
 from .fiscal_journal_result import JournalResult
 
 DOCUMENT_KINDS = [
@@ -111,6 +111,7 @@ class FiscalDocument(models.Model):
     user_id = fields.Many2one("res.users", readonly=True)
     sent_at = fields.Datetime(readonly=True)
     answered_at = fields.Datetime(readonly=True)
+    can_print_again = fields.Boolean(compute="_compute_can_print_again")
 
     @api.depends("kind", "short_document_id", "document_number", "source_name", "uuid")
     def _compute_name(self):
@@ -125,6 +126,11 @@ class FiscalDocument(models.Model):
             if document.source_name:
                 parts.append(f"({document.source_name})")
             document.name = " ".join(part for part in parts if part)
+
+    @api.depends("state", "error_code", "device_id.kind")
+    def _compute_can_print_again(self):
+        for document in self:
+            document.can_print_again = document._can_print_again()
 
     @api.depends("qr_link", "qr_payload")
     def _compute_qr_value(self):
@@ -214,11 +220,14 @@ class FiscalDocument(models.Model):
         return self.action_resolve()
 
     def _can_print_again(self):
-        """Registered but not printed: the family's print-again codes say so."""
-        return (
-            self.state == "unknown"
-            and bool(self.error_code)
-            and self.error_code in self.device_id._family().print_again_codes
+        """Registered but not printed: the family can print again, and its codes say so."""
+        family = self.device_id.kind and self.device_id._family()
+        return bool(
+            family
+            and family.supports(Capability.PRINT_AGAIN)
+            and self.state == "unknown"
+            and self.error_code
+            and self.error_code in family.print_again_codes
         )
 
     def action_resolve(self):

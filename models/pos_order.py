@@ -380,7 +380,7 @@ class PosOrder(models.Model):
             payments=self._fiscal_payments(device),
             operator=device._operator(),
             storno=self._fiscal_storno_reference(device, parent) if parent is not None else None,
-            note=(self.pos_reference or self.name or "") if device.family != "n5" else "",
+            note=(self.pos_reference or self.name or "") if device._family().prints_note else "",
             currency=self.currency_id.name,
         )
 

@@ -2,10 +2,11 @@
 law's rates (a tax of another rate is refused), units, departments, payment kinds, and the
 proposed tax -> VAT class mapping."""
 
+from lxml import etree
 from odoo import Command
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
-from odoo.exceptions import ValidationError
-from odoo.tests import tagged
+from odoo.exceptions import UserError, ValidationError
+from odoo.tests import Form, tagged
 
 from ..fiscal_device_lib.families import family
 
@@ -48,7 +49,7 @@ class TestFiscalDeviceFacts(AccountTestInvoicingCommon):
             self._map(self.n5, tax_15, "B")
         message = str(caught.exception)
         self.assertIn("Tax VAT 15 % (15 %) cannot be registered on N5 facts as VAT class", message)
-        self.assertIn(f"{family('n5').title}: {n5_b.label}", message)
+        self.assertIn(f"as VAT class {n5_b.title}, whose rate is 20 %", message)
         self.assertIn("whose rate is 20 %", message)
         with self.assertRaisesRegex(
             ValidationError, r"Tax VAT 15 % \(15 %\) cannot be .* Caspos facts .* rate is 18 %"
@@ -72,10 +73,20 @@ class TestFiscalDeviceFacts(AccountTestInvoicingCommon):
             self.env["fiscal.device.tax"]._fields["vat_class"]._description_selection(self.env)
         )
         for name in ("caspos", "n5"):
-            known = family(name)
-            for vat in known.vat_classes:
-                self.assertIn(vat.label, vat_labels[vat.code])
-                self.assertIn(known.title, vat_labels[vat.code])
+            for vat in family(name).vat_classes:
+                self.assertEqual(vat_labels[vat.code], vat.title)
+        # every label reads with its rate, or says the law fixes none
+        self.assertEqual(vat_labels["B"], "B — Б (B): стандартна ставка, standard rate, 20 %")
+        self.assertEqual(vat_labels["3"], "3 — 0 %: ƏDV-dən azad (VAT-exempt)")
+        self.assertEqual(vat_labels["6"], "6 — Sadələşdirilmiş 2 % (simplified tax 2 %)")
+        self.assertEqual(vat_labels["7"], "7 — Sadələşdirilmiş 8 % (simplified tax 8 %)")
+        self.assertIn("rate not fixed", vat_labels["E"])
+        payment_labels = dict(
+            self.env["fiscal.device.payment"]
+            ._fields["payment_kind"]
+            ._description_selection(self.env)
+        )
+        self.assertEqual(payment_labels["check"], "Cheque", "no family prefix: each offers its own")
         units = dict(
             self.env["fiscal.device.uom"]._fields["quantity_type"]._description_selection(self.env)
         )
@@ -142,3 +153,85 @@ class TestFiscalDeviceFacts(AccountTestInvoicingCommon):
         tax_18 = self._tax(18)
         caspos = {c[2]["tax_id"]: c[2]["vat_class"] for c in self.caspos._propose_tax_mapping()}
         self.assertEqual(caspos[tax_18.id], "1")
+
+    def test_a_line_offers_only_its_devices_family_choices(self):
+        """The form's lines whitelist their family's codes (``filterable_selection``), and
+        follow the device's kind before it is saved."""
+        form = Form(self.env["fiscal.device"])
+        form.name = "New till"
+        for name in ("n5", "caspos"):
+            known = family(name)
+            form.kind = f"{name}_emulator"
+            with form.tax_map_ids.new() as line:
+                line.tax_id = self.company_data["default_tax_sale"]
+                self.assertEqual(line.vat_class_codes, [vat.code for vat in known.vat_classes])
+                line.vat_class = known.vat_classes[0].code
+            with form.payment_map_ids.new() as line:
+                line.journal_id = self.company_data["default_journal_bank"]
+                self.assertEqual(
+                    line.payment_kind_codes, [kind.value for kind in known.payment_kinds]
+                )
+                line.payment_kind = "cash"
+            if known.units:  # the Units page shows only where the family has units
+                with form.uom_map_ids.new() as line:
+                    line.uom_id = self.env.ref("uom.product_uom_unit")
+                    codes = [unit.code for unit in known.units]
+                    self.assertEqual(line.quantity_type_codes, codes)
+                    line.quantity_type = codes[0]
+                form.uom_map_ids.remove(0)
+            form.tax_map_ids.remove(0)
+            form.payment_map_ids.remove(0)
+        self.assertEqual(form.payment_kind_codes, ["cash", "card", "bonus", "credit", "advance"])
+
+    def test_the_invoice_payment_kind_is_one_of_the_family(self):
+        self.n5.invoice_payment_kind = "check"
+        with self.assertRaisesRegex(
+            UserError,
+            r"Fiscal device Caspos facts \(Caspos \(Azerbaijan e-kassa\)\) takes no payment of "
+            r"kind Cheque; it takes Cash, Card / cashless, Bonus, Credit, Advance \(prepayment\)\.",
+        ):
+            self.caspos.invoice_payment_kind = "check"
+
+    def test_what_a_device_shows_is_what_its_family_takes(self):
+        facts = [
+            "uses_url",
+            "uses_url_path",
+            "uses_serial_port",
+            "uses_credentials",
+            "uses_retries",
+            "uses_busy_retries",
+            "uses_operator_number",
+            "has_departments",
+            "has_units",
+            "can_open_shift",
+            "can_open_cash_drawer",
+            "can_invoice",
+        ]
+        caspos = dict.fromkeys(facts, False)
+        caspos.update(
+            uses_url=True,
+            uses_url_path=True,
+            uses_credentials=True,
+            uses_retries=True,
+            has_units=True,
+            can_open_shift=True,
+            can_open_cash_drawer=True,
+        )
+        n5 = {fact: not caspos[fact] for fact in facts}
+        n5["uses_url"] = True  # an N5 over HTTP: a URL instead of the serial port
+        self.assertRecordValues(self.caspos | self.n5, [caspos, n5])
+
+    def test_the_views_name_no_family_and_no_device_code(self):
+        families = [known.name for known in (family("caspos"), family("n5"))]
+        for xmlid in (
+            "fiscal_device.fiscal_device_view_form",
+            "fiscal_device.fiscal_document_view_form",
+            "fiscal_device.fiscal_report_wizard_view_form",
+        ):
+            arch = etree.fromstring(self.env.ref(xmlid).arch)
+            for node in arch.iter():
+                condition = node.get("invisible") or ""
+                with self.subTest(view=xmlid, condition=condition):
+                    self.assertNotIn("family", condition)
+                    for word in [*families, "'15'", "'23'", "ByDate", "ByNumber"]:
+                        self.assertNotIn(word, condition)

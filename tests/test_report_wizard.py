@@ -6,8 +6,9 @@ from odoo import Command, fields
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
+from ..fiscal_device_lib.core import Capability
 from ..fiscal_device_lib.families import family
-from ..wizards.fiscal_report import duration_text
+from ..wizards.fiscal_report import CAPABILITY_OF_TYPE, duration_text
 from .pos_common import FiscalPosCommon
 
 
@@ -304,6 +305,32 @@ class TestReportWizard(FiscalPosCommon):
             ),
             (
                 self.n5,
+                "ej_print",
+                {"ej_range_filter": False},
+                "Choose how to bound the report on N5 test: By date, By number, By Z report "
+                "number.",
+            ),
+            (
+                self.n5,
+                "ej_print",
+                {
+                    "ej_receipt_filter": False,
+                    "ej_range_filter": "ByNumber",
+                    "number_from": 1,
+                    "number_to": 2,
+                },
+                "Choose which documents of the electronic journal N5 test prints: Fiscal "
+                "receipts, Cash in and out, X reports, Z reports, Fiscal memory reports, All "
+                "documents.",
+            ),
+            (
+                self.n5,
+                "fiscal_memory_report",
+                {"fm_range_filter": False},
+                "Choose how to bound the report on N5 test: By date, By number.",
+            ),
+            (
+                self.n5,
                 "invoice_range",
                 {"invoice_range_set": True, "invoice_first": 0, "invoice_last": 10},
                 "The invoice range needs a first number above 0 and a last number not below it.",
@@ -380,3 +407,76 @@ class TestReportWizard(FiscalPosCommon):
         self.assertFalse(self._kinds(self.caspos), "nothing was sent")
         with self.assertRaisesRegex(UserError, "The shift of Caspos test is already closed"):
             self.caspos.action_z_report()
+
+    def test_the_wizard_offers_exactly_the_operations_the_family_supports(self):
+        report_types = [
+            key for key, _label in self.env["fiscal.report.wizard"]._fields["report_type"].selection
+        ]
+        expected = {
+            self.caspos: {
+                "x_report",
+                "z_report",
+                "periodic_report",
+                "control_tape",
+                "numbers",
+                "cash_in",
+                "cash_out",
+                "duplicate",
+                "drawer",
+            },
+            self.n5: {
+                "x_report",
+                "z_report",
+                "ej_print",
+                "fiscal_memory_report",
+                "article_report",
+                "department_report",
+                "current_cash",
+                "time_to_block",
+                "invoice_range",
+                "numbers",
+                "cash_in",
+                "cash_out",
+                "duplicate",
+            },
+        }
+        self.assertEqual(set(CAPABILITY_OF_TYPE), set(report_types), "every operation asks")
+        for device, operations in expected.items():
+            with self.subTest(device=device.name):
+                offered = {
+                    report_type
+                    for report_type in report_types
+                    if device in self._new(report_type).available_device_ids._origin
+                }
+                supported = {
+                    report_type
+                    for report_type in report_types
+                    if device._family().supports(CAPABILITY_OF_TYPE[report_type])
+                }
+                self.assertEqual(offered, supported)
+                self.assertEqual(offered, operations)
+
+    def test_report_filters_are_the_devices_familys(self):
+        journal = family("n5").filters_of(Capability.ELECTRONIC_JOURNAL)
+        wizard = self._new("ej_print")
+        self.assertEqual(wizard.device_id._origin, self.n5)
+        self.assertEqual((wizard.ej_receipt_filter, wizard.ej_range_filter), ("ALL", "ByDate"))
+        self.assertEqual((wizard.range_by_date, wizard.range_by_number), (True, False))
+        wizard.ej_range_filter = "ByZNumber"
+        self.assertEqual((wizard.range_by_date, wizard.range_by_number), (False, True))
+        Wizard = self.env["fiscal.report.wizard"]
+        self.assertEqual(
+            Wizard._fields["ej_receipt_filter"]._description_selection(self.env),
+            [(choice.code, choice.label) for choice in journal.documents],
+        )
+        self.assertEqual(
+            Wizard._fields["fm_range_filter"].get_values(self.env),
+            ["ByDate", "ByNumber"],
+        )
+        memory = self._new("fiscal_memory_report")
+        self.assertEqual(memory.fm_range_filter, "ByDate")
+        # a device without the report has no filter, and a periodic report is bounded by dates
+        periodic = self._new("periodic_report")
+        self.assertEqual(periodic.device_id._origin, self.caspos)
+        self.assertFalse(periodic.ej_range_filter or periodic.fm_range_filter)
+        self.assertEqual((periodic.range_by_date, periodic.range_by_number), (True, False))

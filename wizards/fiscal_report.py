@@ -1,3 +1,8 @@
+"""The report wizard's form and its choices: which operation, on which device, with which
+filters. The operations it offers and the filters of a bounded report are read from the device's
+family (``Capability`` via ``supports()``, ``DeviceFamily.report_filters``), never named here;
+``fiscal_report_operations`` runs them."""
+
 import json
 from datetime import timedelta
 
@@ -7,12 +12,6 @@ from odoo.exceptions import UserError
 
 from ..fiscal_device_lib.core import Capability
 from ..fiscal_device_lib.families import families as device_families
-from ..fiscal_device_lib.mypos_n5.wire import (
-    EJ_RANGE_FILTERS,
-    EJ_RECEIPT_FILTERS,
-    FISCAL_REPORT_FILTERS,
-    RANGE_DATE_FORMAT,
-)
 
 REPORT_TYPES = [
     ("x_report", "X-Report"),
@@ -52,9 +51,21 @@ CAPABILITY_OF_TYPE = {
     "duplicate": Capability.PRINT_DUPLICATE,
     "drawer": Capability.OPEN_CASHBOX,
 }
-RANGE_LABELS = {"ByDate": "By date", "ByNumber": "By number", "ByZNumber": "By Z report number"}
-# Below this, the time an N5 has left before it blocks itself is shown as a warning.
+# The bounded reports: the family's ``report_filters`` of their capability give their ranges.
+RANGE_FILTER_FIELD = {"ej_print": "ej_range_filter", "fiscal_memory_report": "fm_range_filter"}
+# Below this, the time a device has left before it blocks itself is shown as a warning.
 TIME_TO_BLOCK_WARNING = timedelta(hours=24)
+
+
+def _filter_selection(capability, choices_of):
+    """Every family's choices of one report filter, for a Selection: a device is held to its
+    own family's when the report runs; a code two families share shows the first label."""
+    labels = {}
+    for known in device_families():
+        filters = known.filters_of(capability)
+        for choice in choices_of(filters) if filters else ():
+            labels.setdefault(choice.code, choice.label)
+    return list(labels.items())
 
 
 def duration_text(left):
@@ -86,7 +97,6 @@ class FiscalReportWizard(models.TransientModel):
         store=True,
         readonly=False,
     )
-    family = fields.Selection(related="device_id.family")
     has_report_details = fields.Boolean(compute="_compute_has_report_details")
     state = fields.Selection([("draft", "To run"), ("done", "Done")], default="draft")
     # X report (N5)
@@ -97,21 +107,33 @@ class FiscalReportWizard(models.TransientModel):
     date_to = fields.Datetime(string="To")
     number_from = fields.Integer(string="From number")
     number_to = fields.Integer(string="To number")
+    # Filters of the bounded reports: the device family's, its defaults when none is chosen
     ej_receipt_filter = fields.Selection(
-        [(value, value.replace("_", " ").capitalize()) for value in EJ_RECEIPT_FILTERS],
+        lambda self: _filter_selection(
+            Capability.ELECTRONIC_JOURNAL, lambda filters: filters.documents
+        ),
         string="Document type",
-        default="ALL",
+        compute="_compute_ej_receipt_filter",
+        store=True,
+        readonly=False,
     )
     ej_range_filter = fields.Selection(
-        [(value, RANGE_LABELS[value]) for value in EJ_RANGE_FILTERS],
+        lambda self: _filter_selection(Capability.ELECTRONIC_JOURNAL, lambda f: f.ranges),
         string="Range",
-        default="ByDate",
+        compute="_compute_ej_range_filter",
+        store=True,
+        readonly=False,
     )
     fm_range_filter = fields.Selection(
-        [(value, RANGE_LABELS[value]) for value in FISCAL_REPORT_FILTERS],
+        lambda self: _filter_selection(Capability.FISCAL_MEMORY_REPORT, lambda f: f.ranges),
         string="Fiscal memory range",
-        default="ByDate",
+        compute="_compute_fm_range_filter",
+        store=True,
+        readonly=False,
     )
+    # the chosen range's ends: dates or whole numbers (the view shows the matching fields)
+    range_by_date = fields.Boolean(compute="_compute_range_kind")
+    range_by_number = fields.Boolean(compute="_compute_range_kind")
     fm_full = fields.Boolean(string="Full report", help="Every Z report block, not only totals.")
     # Invoice range (N5)
     invoice_range_set = fields.Boolean(string="Set a new range")
@@ -170,6 +192,64 @@ class FiscalReportWizard(models.TransientModel):
                 )
             )
 
+    # one compute per filter: a value given at create protects only its own field
+    @api.depends("device_id")
+    def _compute_ej_receipt_filter(self):
+        for wizard in self:
+            filters = wizard._device_filters(Capability.ELECTRONIC_JOURNAL)
+            codes = [choice.code for choice in filters.documents] if filters else []
+            if wizard.ej_receipt_filter not in codes:
+                wizard.ej_receipt_filter = filters.default_document if filters else False
+
+    @api.depends("device_id")
+    def _compute_ej_range_filter(self):
+        for wizard in self:
+            wizard.ej_range_filter = wizard._chosen_or_first(
+                Capability.ELECTRONIC_JOURNAL, wizard.ej_range_filter
+            )
+
+    @api.depends("device_id")
+    def _compute_fm_range_filter(self):
+        for wizard in self:
+            wizard.fm_range_filter = wizard._chosen_or_first(
+                Capability.FISCAL_MEMORY_REPORT, wizard.fm_range_filter
+            )
+
+    def _device_filters(self, capability):
+        return self.device_id and self.device_id._family().filters_of(capability)
+
+    def _chosen_or_first(self, capability, code):
+        """``code`` where the device's family has that range, else its first (the default)."""
+        filters = self._device_filters(capability)
+        if not filters:
+            return False
+        return code if filters.range(code or "") else filters.ranges[0].code
+
+    @api.depends("report_type", "device_id", "ej_range_filter", "fm_range_filter")
+    def _compute_range_kind(self):
+        for wizard in self:
+            # a periodic report is bounded by dates on every family (``periodic_report``)
+            by_date = wizard.report_type == "periodic_report"
+            by_number = False
+            chosen = wizard._range_filter()
+            if chosen is not None:
+                by_date, by_number = chosen.by_date, not chosen.by_date
+            wizard.range_by_date, wizard.range_by_number = by_date, by_number
+
+    def _filters(self):
+        """The device family's filters of this bounded report; None for any other operation."""
+        capability = CAPABILITY_OF_TYPE.get(self.report_type)
+        if self.report_type not in RANGE_FILTER_FIELD or not self.device_id:
+            return None
+        return self.device_id._family().filters_of(capability)
+
+    def _range_filter(self):
+        """The chosen ``RangeFilter`` of a bounded report, as the device's family defines it."""
+        filters = self._filters()
+        if filters is None:
+            return None
+        return filters.range(self[RANGE_FILTER_FIELD[self.report_type]] or "")
+
     def _supported_on(self, device):
         capability = CAPABILITY_OF_TYPE.get(self.report_type)
         return capability is None or device._family().supports(capability)
@@ -224,13 +304,23 @@ class FiscalReportWizard(models.TransientModel):
         if not (self.date_from and self.date_to) or self.date_from > self.date_to:
             raise UserError(_("Enter a period: a start date and an end date not before it."))
 
-    def _range(self, device, range_filter):
-        """The ``from`` / ``to`` texts of an N5 range: device-local dates or whole numbers."""
-        if range_filter == "ByDate":
+    def _range(self, device):
+        """The ``from`` / ``to`` texts of a bounded report's range, as its family writes them:
+        device-local dates or whole numbers."""
+        filters, chosen = self._filters(), self._range_filter()
+        if chosen is None:
+            raise UserError(
+                _(
+                    "Choose how to bound the report on %(device)s: %(ranges)s.",
+                    device=device.display_name,
+                    ranges=", ".join(found.label for found in filters.ranges) if filters else "-",
+                )
+            )
+        if chosen.by_date:
             self._check_dates()
             tz = pytz.timezone(device.shift_close_tz or "UTC")
             return tuple(
-                pytz.utc.localize(moment).astimezone(tz).strftime(RANGE_DATE_FORMAT)
+                pytz.utc.localize(moment).astimezone(tz).strftime(filters.date_format)
                 for moment in (self.date_from, self.date_to)
             )
         if not 0 < self.number_from <= self.number_to:

@@ -51,7 +51,17 @@ class FiscalReportWizard(models.TransientModel):
         )
 
     def _run_ej_print(self, device):
-        start, end = self._range(device, self.ej_range_filter)
+        start, end = self._range(device)
+        documents = [choice.code for choice in self._filters().documents]
+        if self.ej_receipt_filter not in documents:
+            raise UserError(
+                _(
+                    "Choose which documents of the electronic journal %(device)s prints: "
+                    "%(documents)s.",
+                    device=device.display_name,
+                    documents=", ".join(choice.label for choice in self._filters().documents),
+                )
+            )
         request = {"receiptFilter": self.ej_receipt_filter, "filter": self.ej_range_filter}
         request.update({"from": start, "to": end})
         receipt_filter, range_filter = self.ej_receipt_filter, self.ej_range_filter
@@ -66,7 +76,7 @@ class FiscalReportWizard(models.TransientModel):
         )
 
     def _run_fiscal_memory_report(self, device):
-        start, end = self._range(device, self.fm_range_filter)
+        start, end = self._range(device)
         request = {"filter": self.fm_range_filter, "from": start, "to": end, "full": self.fm_full}
         range_filter, full = self.fm_range_filter, self.fm_full
         return self._print_on(

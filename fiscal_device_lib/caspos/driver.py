@@ -177,8 +177,6 @@ def bank_of(data: dict) -> BankInfo | None:
 # What a Caspos device can do; ``FAMILY.capabilities`` reads this same set.
 CAPABILITIES = frozenset(
     {
-        Capability.FISCALIZE,
-        Capability.STORNO,
         Capability.X_REPORT,
         Capability.Z_REPORT,
         Capability.CASH_IN_OUT,
@@ -190,8 +188,6 @@ CAPABILITIES = frozenset(
         Capability.OPEN_CASHBOX,
         Capability.PERIODIC_REPORT,
         Capability.CONTROL_TAPE,
-        Capability.BONUS_PAYMENT,
-        Capability.CREDIT_PAYMENT,
         Capability.DEVICE_NUMBERS,
     }
 )

@@ -95,6 +95,7 @@ FAMILY = DeviceFamily(
     units=tuple(Choice(code=str(int(unit)), label=QUANTITY_LABELS[unit]) for unit in QuantityType),
     currency=CURRENCY,
     shift_hours=SHIFT_HOURS,
+    setting_names=frozenset(SETTING_NAMES),
     notes=[
         "requests go to the device root (http://IP:5544/); the path is configurable",
         "the QR link is getInfo's qr_code_url followed by the document_id; "

@@ -23,8 +23,9 @@ from .validation import receipt_problems
 
 
 class Capability(str, enum.Enum):
-    FISCALIZE = "fiscalize"
-    STORNO = "storno"
+    """An operation some families have; what every device does (sale, storno, ...) is on
+    ``FiscalDevice`` itself. Every flag is read where the addon decides (no flag is dead)."""
+
     INVOICE = "invoice"  # receipt with the buyer's identity (N5 invoice / credit note)
     X_REPORT = "x_report"
     Z_REPORT = "z_report"
@@ -38,9 +39,6 @@ class Capability(str, enum.Enum):
     PERIODIC_REPORT = "periodic_report"
     CONTROL_TAPE = "control_tape"
     CURRENT_CASH = "current_cash"
-    BONUS_PAYMENT = "bonus_payment"
-    CREDIT_PAYMENT = "credit_payment"
-    SURCHARGE = "surcharge"
     PRINT_AGAIN = "print_again"  # finish a registered document whose printing failed (N5)
     ELECTRONIC_JOURNAL = "electronic_journal"
     FISCAL_MEMORY_REPORT = "fiscal_memory_report"

@@ -7,21 +7,66 @@ POSIX-only: the emulator is imported when ``FAMILY.emulator`` is called.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TextIO
 
-from ..core.family import DemoProfile, DeviceFamily
+from ..core.family import Choice, DemoProfile, DeviceFamily, RangeFilter, ReportFilters
+from ..core.interface import Capability
 from .driver import CAPABILITIES, N5Driver, connect, settings
 from .errors import RESUMABLE_CODES
 from .wire import (
     CURRENCY,
     DEPARTMENT_CHOICES,
+    EJ_RANGE_FILTERS,
+    EJ_RECEIPT_FILTERS,
+    FISCAL_REPORT_FILTERS,
     PAYMENT_KINDS,
+    RANGE_DATE_FORMAT,
     SHIFT_HOURS,
     VAT_CLASSES,
     parse_reference,
 )
+
+# The plain connection values ``settings`` reads: its own parameters, said once.
+SETTING_NAMES = frozenset(
+    name
+    for name, parameter in inspect.signature(settings).parameters.items()
+    if parameter.kind is not parameter.VAR_KEYWORD
+)
+_RANGE_LABELS = {"ByDate": "By date", "ByNumber": "By number", "ByZNumber": "By Z report number"}
+_DOCUMENT_LABELS = {
+    "FISCAL_RECEIPT": "Fiscal receipts",
+    "CASH_IN_OUT": "Cash in and out",
+    "X_RECEIPT": "X reports",
+    "Z_RECEIPT": "Z reports",
+    "FISCAL_REPORT": "Fiscal memory reports",
+    "ALL": "All documents",
+}
+
+
+def _ranges(codes: tuple[str, ...]) -> tuple[RangeFilter, ...]:
+    return tuple(
+        RangeFilter(code=code, label=_RANGE_LABELS[code], by_date=code == "ByDate")
+        for code in codes
+    )
+
+
+# PrintEJ and PrintFiscalReport: their filters are the protocol's own codes (wire.py)
+REPORT_FILTERS = {
+    Capability.ELECTRONIC_JOURNAL: ReportFilters(
+        ranges=_ranges(EJ_RANGE_FILTERS),
+        documents=tuple(
+            Choice(code=code, label=_DOCUMENT_LABELS[code]) for code in EJ_RECEIPT_FILTERS
+        ),
+        default_document="ALL",
+        date_format=RANGE_DATE_FORMAT,
+    ),
+    Capability.FISCAL_MEMORY_REPORT: ReportFilters(
+        ranges=_ranges(FISCAL_REPORT_FILTERS), date_format=RANGE_DATE_FORMAT
+    ),
+}
 
 
 @contextmanager
@@ -71,6 +116,10 @@ FAMILY = DeviceFamily(
     shift_hours=SHIFT_HOURS,
     print_again_codes=frozenset(str(code) for code in RESUMABLE_CODES),
     parse_reference=parse_reference,
+    setting_names=SETTING_NAMES,
+    operator_numbers=True,
+    prints_note=False,
+    report_filters=REPORT_FILTERS,
     notes=[
         "No idempotency key: a document whose answer is lost raises OutcomeUnknown; "
         "check the journal (PrintEJ) before issuing it again.",

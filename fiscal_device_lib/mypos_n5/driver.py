@@ -86,8 +86,6 @@ MAX_TIME_TO_BLOCK_MS = Decimal(timedelta(days=36500) // timedelta(milliseconds=1
 # cannot hand their figures back (those are PrintFiscalReport / PrintEJ, below).
 CAPABILITIES = frozenset(
     {
-        Capability.FISCALIZE,
-        Capability.STORNO,
         Capability.INVOICE,
         Capability.X_REPORT,
         Capability.Z_REPORT,
@@ -96,7 +94,6 @@ CAPABILITIES = frozenset(
         Capability.SHIFT_STATE,
         Capability.PRINT_DUPLICATE,
         Capability.CURRENT_CASH,
-        Capability.SURCHARGE,
         Capability.PRINT_AGAIN,
         Capability.ELECTRONIC_JOURNAL,
         Capability.FISCAL_MEMORY_REPORT,

@@ -235,7 +235,7 @@ def test_family_contract():
     assert FAMILY.name == "n5" and FAMILY.demo.vat_standard == "B"
     with FAMILY.emulator() as settings, FAMILY.connect(**settings) as device:
         assert set(settings) == {"port"}
-        assert device.supports(Capability.FISCALIZE) and device.supports(Capability.SURCHARGE)
+        assert device.supports(Capability.INVOICE) and device.supports(Capability.PRINT_AGAIN)
         assert not device.supports(Capability.IDEMPOTENT)
         assert device.info().model == "myPOS N5 Fiscal"
 
