@@ -2,11 +2,13 @@
 law's rates (a tax of another rate is refused), units, departments, payment kinds, and the
 proposed tax -> VAT class mapping."""
 
+import json
+
 from lxml import etree
 from odoo import Command
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from odoo.exceptions import UserError, ValidationError
-from odoo.tests import Form, tagged
+from odoo.tests import Form, HttpCase, tagged
 
 from ..fiscal_device_lib.families import family
 
@@ -235,3 +237,79 @@ class TestFiscalDeviceFacts(AccountTestInvoicingCommon):
                     self.assertNotIn("family", condition)
                     for word in [*families, "'15'", "'23'", "ByDate", "ByNumber"]:
                         self.assertNotIn(word, condition)
+
+
+# Opens the device form's page, edits the first line and reports the codes its dropdown offers.
+DROPDOWN_CODES_JS = """
+(async () => {
+    const until = async (selector) => {
+        for (let tries = 0; tries < 400; tries++) {
+            const found = document.querySelector(selector);
+            if (found) { return found; }
+            await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        throw new Error("not found: " + selector);
+    };
+    const cell = `.o_field_one2many[name="%(lines)s"] td[name="%(field)s"]`;
+    (await until('a[name="%(page)s"]')).click();
+    (await until(cell)).click();
+    const select = await until(cell + " select");
+    const codes = [...select.options].map((option) => JSON.parse(option.value)).filter(Boolean);
+    if (JSON.stringify(codes) === JSON.stringify(%(expected)s)) {
+        console.log("test successful");
+    } else {
+        console.error("offered " + JSON.stringify(codes));
+    }
+})();
+"""
+
+
+@tagged("post_install", "-at_install")
+class TestDeviceFormChoices(HttpCase):
+    def test_a_lines_dropdown_lists_only_its_devices_family_codes(self):
+        """In the web client, the filterable_selection widget offers a line its family's codes."""
+        tax = self.env["account.tax"].create(
+            {"name": "VAT 20 % form", "amount": 20, "amount_type": "percent"}
+        )
+        journal = self.env["account.journal"].search(
+            [("type", "=", "bank"), ("company_id", "=", self.env.company.id)], limit=1
+        )
+        n5 = self.env["fiscal.device"].create(
+            {
+                "name": "N5 form",
+                "kind": "n5_emulator",
+                "tax_map_ids": [Command.create({"tax_id": tax.id, "vat_class": "B"})],
+            }
+        )
+        caspos = self.env["fiscal.device"].create(
+            {
+                "name": "Caspos form",
+                "kind": "caspos_emulator",
+                "payment_map_ids": [
+                    Command.create({"journal_id": journal.id, "payment_kind": "card"})
+                ],
+            }
+        )
+        cases = [
+            (n5, "taxes", "tax_map_ids", "vat_class", [v.code for v in family("n5").vat_classes]),
+            (
+                caspos,
+                "payments",
+                "payment_map_ids",
+                "payment_kind",
+                [kind.value for kind in family("caspos").payment_kinds],
+            ),
+        ]
+        for device, page, lines, field, expected in cases:
+            with self.subTest(device=device.name):
+                code = DROPDOWN_CODES_JS % {
+                    "page": page,
+                    "lines": lines,
+                    "field": field,
+                    "expected": json.dumps(expected),
+                }
+                self.browser_js(
+                    f"/odoo/action-fiscal_device.fiscal_device_action/{device.id}",
+                    code,
+                    login="admin",
+                )
