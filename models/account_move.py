@@ -254,6 +254,7 @@ class AccountMove(models.Model):
             buyer=buyer,
             note=(self.name or "") if device.family != "n5" else "",  # the N5 prints no note
             currency=self.currency_id.name,
+            sale_number=self._fiscal_sale_number(device, parent),
         )
 
     def _fiscal_line_values(self):
