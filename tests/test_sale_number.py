@@ -7,6 +7,7 @@ from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from .common import FiscalDeviceCommon
+from .pos_common import FiscalPosCommon
 
 INDIVIDUAL_NUMBER = "BN300001"  # what the N5 emulator answers to GetNumbers
 
@@ -131,3 +132,28 @@ class TestSaleNumber(FiscalDeviceCommon):
         settings.fiscal_n18_registered = False
         settings.execute()
         self.assertFalse(self.env.company.fiscal_n18_registered)
+
+
+@tagged("post_install", "-at_install")
+class TestSaleNumberPos(FiscalPosCommon):
+    def test_a_pos_order_and_its_refund_carry_one_number(self):
+        self.env.company.fiscal_n18_registered = True
+        self.n5.action_test_connection()
+        order = self._sync(self.n5_config, [(self.product_a, 1, 0)], [(self.n5_cash, 1150.0)])
+        order.action_fiscalize()
+        sale = self._documents(order)
+        self.assertEqual(sale.state, "done")
+        self.assertEqual(order.fiscal_sale_number, f"{INDIVIDUAL_NUMBER}-0001-0000001")
+        self.assertEqual(sale.sale_number, order.fiscal_sale_number)
+        refund = self._sync(
+            self.n5_config,
+            [(self.product_a, -1, 0)],
+            [(self.n5_cash, -1150.0)],
+            refund_of=order,
+        )
+        refund.action_fiscal_storno()
+        storno = self._documents(refund)
+        self.assertEqual(storno.state, "done")
+        self.assertEqual(storno.sale_number, order.fiscal_sale_number)
+        receipts = self.n5._emulator().emulator.receipts()
+        self.assertEqual([r["usn"] for r in receipts], [order.fiscal_sale_number] * 2)
