@@ -120,6 +120,21 @@ class TestSaleNumber(FiscalDeviceCommon):
         self.assertEqual(self._usn(), "")
         self.assertEqual(json.loads(self._documents(invoice).request_json)["sale_number"], "")
 
+    def test_a_neutralized_copy_numbers_with_the_real_device_on_its_emulator(self):
+        shop = self._create_device("Shop N5", "n5", "B", port="/dev/null-never-opened")
+        shop.sudo().serial_number = "DT123456"  # read from the shop's device before the copy
+        shop.kind = "n5_emulator"  # what data/neutralize.sql does (in SQL: currency kept)
+        shop.currency_id = self.env.company.currency_id
+        journal = self.n5_journal.copy({"name": "Shop sales", "fiscal_device_id": shop.id})
+        invoice = self.init_invoice(
+            "out_invoice", products=self.product_a, journal=journal, post=True
+        )
+        invoice.action_fiscalize()
+        self.assertEqual(invoice.fiscal_sale_number, "DT123456-0001-0000001")
+        self.assertEqual(
+            shop._emulator().emulator.receipts()[-1]["usn"], invoice.fiscal_sale_number
+        )
+
     def test_caspos_sales_carry_no_number(self):
         invoice = self._caspos_invoice()
         invoice.action_fiscalize()

@@ -161,9 +161,10 @@ def _operator(params: dict) -> tuple[str, int]:
     return name, number
 
 
-def _sale_number(header: dict, serial_number: str) -> str:
+def _sale_number(header: dict) -> str:
     """``usn``, N-18's unique sale number: optional (the spec's example sends ""); one that is
-    given must be XXXXXXXX-ZZZZ-0000001 and start with this device's individual number."""
+    given must be XXXXXXXX-ZZZZ-0000001. Its device part is not compared with this device's
+    number: a neutralized copy sends its real device's sales to the emulator."""
     usn = header.get("usn")
     if usn is None:
         return ""
@@ -171,8 +172,6 @@ def _sale_number(header: dict, serial_number: str) -> str:
         raise N5Error(INVALID_PARAMS, "usn must be a string")
     if usn and not SALE_NUMBER_PATTERN.fullmatch(usn):
         raise N5Error(43, f"usn {usn!r} is not in the N-18 format {SALE_NUMBER_FORMAT}")
-    if usn and not usn.startswith(serial_number[:8] + "-"):
-        raise N5Error(43, f"usn {usn!r} does not start with this device's number {serial_number}")
     return usn
 
 
@@ -465,7 +464,7 @@ class N5Device:
         if not isinstance(header, dict):
             raise N5Error(INVALID_PARAMS, "beginFiscalReceiptInput must be an object")
         operator, _ = _operator(header)
-        usn = _sale_number(header, self.state.serial_number)
+        usn = _sale_number(header)
         buyer = self._buyer(params)
         original = self._storno_original(params, is_credit_note=buyer is not None)
         lines, printed_items = self._items(params)
