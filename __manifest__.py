@@ -29,6 +29,7 @@
         "data/ir_cron_data.xml",
         "wizards/fiscal_report_views.xml",
         "views/fiscal_report_menus.xml",
+        "views/res_config_settings_views.xml",
     ],
     "demo": ["data/fiscal_device_demo.xml"],
     "assets": {

@@ -24,3 +24,18 @@ UPDATE ir_cron
               AND data.module = 'fiscal_device'
             WHERE model.model LIKE 'fiscal.%'
        );
+-- and no fiscal agent (a process that reaches devices on Odoo's behalf) keeps working: the
+-- fiscal_agent table exists only where its model is installed, hence the checks
+DO $$
+BEGIN
+    IF to_regclass('fiscal_agent') IS NOT NULL
+       AND EXISTS (
+           SELECT 1
+             FROM information_schema.columns
+            WHERE table_name = 'fiscal_agent'
+              AND column_name = 'active'
+       ) THEN
+        EXECUTE 'UPDATE fiscal_agent SET active = false';
+    END IF;
+END
+$$;

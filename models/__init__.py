@@ -19,4 +19,6 @@ from . import (  # noqa: F401
     pos_session,
     res_config_settings,
     fiscal_device_status,
+    res_company,
+    fiscal_device_sale_number,
 )

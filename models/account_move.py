@@ -254,6 +254,7 @@ class AccountMove(models.Model):
             buyer=buyer,
             note=(self.name or "") if device._family().prints_note else "",
             currency=self.currency_id.name,
+            sale_number=self._fiscal_sale_number(device, parent),
         )
 
     def _fiscal_line_values(self):

@@ -27,6 +27,8 @@ KIND_GROUPS = {
 REPORT_KINDS = (DocumentKind.X_REPORT.value, DocumentKind.Z_REPORT.value)
 # Pending or done: a new document for the same source would risk a second receipt.
 LIVE_STATES = ("sending", "unknown", "done")
+# What an emulator's document shows and its QR encodes instead of any link to the tax authority.
+TEST_DOCUMENT_TEXT = "TEST DOCUMENT — emulator, not registered with the tax authority"
 
 
 class FiscalDocument(models.Model):
@@ -70,6 +72,22 @@ class FiscalDocument(models.Model):
         readonly=True,
         copy=False,
         help="Caspos documentUUID / the unique sale number: a retry resends it unchanged.",
+    )
+    sale_number = fields.Char(
+        string="Unique sale number",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="Naredba N-18's unique sale number (УНП) sent with the receipt; a storno carries "
+        "the number of the sale it reverses.",
+    )
+    is_test = fields.Boolean(
+        string="Test document",
+        compute="_compute_is_test",
+        store=True,
+        readonly=True,
+        help="Registered on a built-in emulator: not a fiscal document, never reported to the "
+        "tax authority.",
     )
     request_json = fields.Text(string="Request", readonly=True)
     answer_json = fields.Text(string="Answer", readonly=True)
@@ -131,6 +149,13 @@ class FiscalDocument(models.Model):
     def _compute_can_print_again(self):
         for document in self:
             document.can_print_again = document._can_print_again()
+
+    # the device the document was registered on, as it was then: a device switched to its
+    # emulator later (a neutralized copy) does not turn its real documents into test ones
+    @api.depends("device_id")
+    def _compute_is_test(self):
+        for document in self:
+            document.is_test = bool(document.device_id.is_emulator)
 
     @api.depends("qr_link", "qr_payload")
     def _compute_qr_value(self):
@@ -339,6 +364,11 @@ class FiscalDocument(models.Model):
         }
         if result.total is not None:
             values["amount_total"] = float(abs(result.total))
+        if self.is_test and result.qr_link:
+            # an emulator's QR never links to the tax authority's monitoring site
+            values.update(
+                qr_link=False, qr_payload=f"{TEST_DOCUMENT_TEXT}: {result.document_id or ''}"
+            )
         self.write(values)
 
     def _write_report(self, report):

@@ -75,7 +75,11 @@ class FiscalDevice(models.Model):
         """Check, journal and send a new document built by ``build(driver, uuid)``."""
         payload = self._checked_payload(driver, build(driver, str(uuid_lib.uuid4())))
         self._ensure_shift(driver)
-        return self._send(driver, self._journal_create(payload, source, parent), payload)
+        document_id = self._journal_create(payload, source, parent)
+        if source and getattr(payload, "sale_number", ""):
+            # kept on the sale in this transaction; a later send also finds it on the document
+            source.sudo().fiscal_sale_number = payload.sale_number
+        return self._send(driver, document_id, payload)
 
     def _resend(self, driver, pending):
         """Send a journaled document again under its uuid (values of ``_pending_values``)."""
@@ -147,6 +151,14 @@ class FiscalDevice(models.Model):
         return receipt_from_dict(request)
 
     def _journal_create(self, payload, source, parent):
+        """Journal ``payload`` as a new document on the journal's cursor; a sale that needs an
+        N-18 unique sale number takes it there, committed with the document."""
+        with self._journal() as env:
+            if self._sale_number_missing(payload):
+                payload.sale_number = self._sale_number_take(env.cr)
+            return env["fiscal.document"].create(self._journal_values(payload, source, parent)).id
+
+    def _journal_values(self, payload, source, parent):
         currency = self.currency_id or self.company_id.currency_id
         values = {
             "device_id": self.id,
@@ -162,11 +174,11 @@ class FiscalDevice(models.Model):
             "parent_id": parent.id if parent else False,
             "user_id": self.env.uid,
             "sent_at": fields.Datetime.now(),
+            "sale_number": getattr(payload, "sale_number", "") or False,
         }
         if source:
             values.update(res_model=source._name, res_id=source.id, source_name=source.display_name)
-        with self._journal() as env:
-            return env["fiscal.document"].create(values).id
+        return values
 
     def _journal_result(self, document_id, result):
         with self._journal() as env:

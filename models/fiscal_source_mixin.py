@@ -74,6 +74,9 @@ class FiscalSourceMixin(models.AbstractModel):
     fiscal_qr_value = fields.Char(
         string="Fiscal QR code", compute="_compute_fiscal_fields", compute_sudo=True
     )
+    fiscal_is_test = fields.Boolean(
+        string="Test document", compute="_compute_fiscal_fields", compute_sudo=True
+    )
     fiscal_error = fields.Text(
         string="Fiscal error", compute="_compute_fiscal_fields", compute_sudo=True
     )
@@ -83,6 +86,14 @@ class FiscalSourceMixin(models.AbstractModel):
         string="Fiscalized origin",
         compute="_compute_fiscal_fields",
         compute_sudo=True,
+    )
+    fiscal_sale_number = fields.Char(
+        string="Unique sale number",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="Naredba N-18's unique sale number (УНП) of this sale, given on its first send to "
+        "the fiscal device; its resends and its storno carry the same number.",
     )
     fiscal_can_fiscalize = fields.Boolean(compute="_compute_fiscal_fields", compute_sudo=True)
     fiscal_can_storno = fields.Boolean(compute="_compute_fiscal_fields", compute_sudo=True)
@@ -108,6 +119,7 @@ class FiscalSourceMixin(models.AbstractModel):
             record.fiscal_short_id = done.short_document_id
             record.fiscal_number = done.document_number
             record.fiscal_qr_value = done.qr_value
+            record.fiscal_is_test = document.is_test
             record.fiscal_error = document.error_message if not done else False
             record.fiscal_document_count = len(documents)
             record.fiscal_origin_document_id = origin
@@ -188,6 +200,23 @@ class FiscalSourceMixin(models.AbstractModel):
             lambda driver, uuid: self._fiscal_receipt(device, driver, uuid, parent=parent.sudo()),
             parent=parent,
         )
+
+    def _fiscal_sale_number(self, device, parent=None):
+        """The N-18 unique sale number this record's receipt carries on ``device``: a storno
+        names its sale's (``parent``), a sale keeps the one of its first send; "" when the sale
+        has none yet (the journal takes the device's next one) or needs none."""
+        self.ensure_one()
+        if parent is not None:
+            return parent.sale_number or ""
+        if not device._sale_number_applies():
+            return ""
+        # refused here, before anything is journaled, when the device's number is unknown
+        individual_number = device._sale_number_prefix()[:9]
+        known = self.sudo().fiscal_sale_number or next(
+            (number for number in self._fiscal_main_documents().mapped("sale_number") if number),
+            "",
+        )
+        return known if known.startswith(individual_number) else ""
 
     def _fiscal_maps(self, device):
         return FiscalMaps(

@@ -382,6 +382,7 @@ class PosOrder(models.Model):
             storno=self._fiscal_storno_reference(device, parent) if parent is not None else None,
             note=(self.pos_reference or self.name or "") if device._family().prints_note else "",
             currency=self.currency_id.name,
+            sale_number=self._fiscal_sale_number(device, parent),
         )
 
     def _fiscal_line_values(self):

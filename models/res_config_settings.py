@@ -8,3 +8,6 @@ class ResConfigSettings(models.TransientModel):
     pos_fiscal_auto_fiscalize = fields.Boolean(
         related="pos_config_id.fiscal_auto_fiscalize", readonly=False
     )
+    fiscal_n18_registered = fields.Boolean(
+        related="company_id.fiscal_n18_registered", readonly=False
+    )

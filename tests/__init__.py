@@ -10,5 +10,7 @@ from . import (  # noqa: F401
     test_pos_order,
     test_pos_tour,
     test_report_wizard,
+    test_sale_number,
+    test_test_documents,
     test_z_report,
 )

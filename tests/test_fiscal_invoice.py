@@ -31,9 +31,10 @@ class TestFiscalInvoice(FiscalDeviceCommon):
         )
         self.assertEqual(len(document.document_id), 44, "Caspos document ids have 44 characters")
         self.assertEqual(document.short_document_id, document.document_id[:12])
+        # an emulator's QR links nowhere (test_test_documents)
         self.assertEqual(
-            document.qr_link,
-            f"https://monitoring.e-kassa.gov.az/#/index?doc={document.document_id}",
+            document.qr_payload,
+            f"TEST DOCUMENT — emulator, not registered with the tax authority: {document.document_id}",
         )
         request = json.loads(document.request_json)
         self.assertEqual(request["uuid"], document.uuid)
@@ -43,7 +44,7 @@ class TestFiscalInvoice(FiscalDeviceCommon):
         self.assertIn(document.uuid, stored, "the device registered the journaled uuid")
         self.assertEqual(invoice.fiscal_state, "done")
         self.assertEqual(invoice.fiscal_short_id, document.short_document_id)
-        self.assertEqual(invoice.fiscal_qr_value, document.qr_link)
+        self.assertEqual(invoice.fiscal_qr_value, document.qr_payload)
         self.assertFalse(invoice.fiscal_can_fiscalize)
         self.assertEqual(
             invoice.action_view_fiscal_documents()["domain"][1], ("res_id", "=", invoice.id)
@@ -59,7 +60,7 @@ class TestFiscalInvoice(FiscalDeviceCommon):
         )[0]
         html = html.decode()
         self.assertIn(document.short_document_id, html)
-        self.assertIn("/report/barcode/?barcode_type=QR&amp;value=https%3A%2F%2Fmonitoring", html)
+        self.assertIn("/report/barcode/?barcode_type=QR&amp;value=TEST+DOCUMENT", html)
 
     def test_auto_fiscalize_on_posting(self):
         self.caspos.auto_fiscalize = True

@@ -34,7 +34,7 @@ class TestFiscalJournal(FiscalDeviceCommon):
         self.assertEqual(result.state, "done")
         self.assertEqual(result.fiscal_id, document.document_id)
         self.assertEqual(result.short_id, document.short_document_id)
-        self.assertEqual(result.qr_value, document.qr_link)
+        self.assertEqual(result.qr_value, document.qr_payload)
         self.assertFalse(result.can_retry)
         self.assertEqual(result.action_open()["res_id"], document.id)
         again = invoice._fiscalize(device)

@@ -120,3 +120,24 @@ class TestNeutralize(FiscalDeviceCommon):
             caspos_document.uuid, self.shop_caspos._emulator().emulator.memory.state["uuids"]
         )
         self.assertEqual(len(self.shop_n5._emulator().emulator.receipts()), 1)
+
+    def test_fiscal_agents_are_deactivated_where_they_exist(self):
+        cr = self.env.cr
+        cr.execute("SELECT to_regclass('fiscal_agent') IS NOT NULL")
+        if not cr.fetchone()[0]:
+            # the agent model is another module's: stand in for its table in this transaction
+            cr.execute("CREATE TABLE fiscal_agent (id serial PRIMARY KEY, active boolean)")
+            cr.execute("INSERT INTO fiscal_agent (active) VALUES (true), (true)")
+        else:
+            cr.execute("UPDATE fiscal_agent SET active = true")
+        self._neutralize(["fiscal_device"])
+        cr.execute("SELECT count(*) FROM fiscal_agent WHERE active")
+        self.assertEqual(cr.fetchone()[0], 0)
+
+    def test_without_a_fiscal_agent_table_the_neutralization_runs(self):
+        cr = self.env.cr
+        cr.execute("SELECT to_regclass('fiscal_agent') IS NOT NULL")
+        if cr.fetchone()[0]:
+            self.skipTest("the fiscal_agent model is installed in this database")
+        self._neutralize(["fiscal_device"])
+        self.assertEqual(self.shop_n5.kind, "n5_emulator")

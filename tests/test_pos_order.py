@@ -90,7 +90,7 @@ class TestPosOrderFiscal(FiscalPosCommon):
         self.assertEqual(order.fiscal_short_id, sale.document_id[:12])
         self.assertEqual(
             order.fiscal_qr_value,
-            f"https://monitoring.e-kassa.gov.az/#/index?doc={sale.document_id}",
+            f"TEST DOCUMENT — emulator, not registered with the tax authority: {sale.document_id}",
         )
         self.assertEqual(json.loads(sale.request_json)["currency"], "AZN")
 
@@ -232,7 +232,7 @@ class TestPosOrderFiscal(FiscalPosCommon):
         }
         self.assertEqual({key: result[key] for key in expected}, expected)
         self.assertEqual(result["device"], "Caspos test")
-        self.assertEqual(result["qr_value"], document.qr_link)
+        self.assertEqual(result["qr_value"], document.qr_payload)
         self.assertTrue(result["is_test"])
         self.assertFalse(result["can_retry"])
         n5_order = self._sale(self.n5_config, self.n5_cash)

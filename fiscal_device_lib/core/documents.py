@@ -194,6 +194,8 @@ class Receipt:
     text_after_payment: list[TextLine] = field(default_factory=list)
     note: str = ""
     currency: str = ""
+    # N-18 unique sale number (УНП) XXXXXXXX-ZZZZ-0000001; a storno carries its sale's number
+    sale_number: str = ""
 
     @property
     def kind(self) -> DocumentKind:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
 
@@ -26,6 +27,10 @@ ITEM_LABELS = {
 }
 # GS1 marking codes separate their fields with GS (U+001D): data for the tax service, not print
 GS1_SEPARATOR = "\x1d"
+# Naredba N-18's unique sale number: the fiscal device's 8-character individual number, the
+# operator's 4-character code and the sale's 7-digit sequence on that device (from 1)
+SALE_NUMBER_PATTERN = re.compile(r"[0-9A-Z]{8}-[0-9A-Z]{4}-(?!0000000)[0-9]{7}")
+SALE_NUMBER_FORMAT = "XXXXXXXX-ZZZZ-0000001"
 BUYER_IDENT_DIGITS = {IdentType.BULSTAT: (9, 13), IdentType.EGN: (10,), IdentType.LNCH: (10,)}
 
 
@@ -100,6 +105,17 @@ def _check_positive(problems: list[str], where: str, label: str, value: Decimal,
         problems.append(f"{where}{label} must be greater than 0")
     elif has_more_places(value, places):
         problems.append(f"{where}{label} has more than {places} decimals ({value})")
+
+
+def sale_number_problems(sale_number: str) -> list[str]:
+    """A unique sale number not in N-18's format (empty: the sale carries none)."""
+    if not sale_number or SALE_NUMBER_PATTERN.fullmatch(sale_number):
+        return []
+    return [
+        f"sale number {sale_number!r} is not in the format {SALE_NUMBER_FORMAT} (the device's "
+        "8-character individual number, the operator's 4-character code, a 7-digit sequence "
+        "from 0000001; capital Latin letters and digits)"
+    ]
 
 
 def line_problems(line: Line, where: str) -> list[str]:
@@ -191,6 +207,7 @@ def receipt_problems(receipt: Receipt) -> list[str]:
         problems.append("uuid must not be empty (it is what makes a retry safe)")
     elif len(receipt.uuid) > MAX_UUID_LENGTH:
         problems.append(f"uuid must not be longer than {MAX_UUID_LENGTH} characters")
+    problems += sale_number_problems(receipt.sale_number)
     problems += blank_problems("operator: name", receipt.operator.name)
     if receipt.operator.number <= 0:
         problems.append("operator: number must be greater than 0")

@@ -117,7 +117,6 @@ class N5Driver(FiscalDevice):
         timeout: float = 15.0,
         busy_retries: int = 3,
         busy_pause: float = 0.2,
-        send_usn: bool = False,
         currency: str = CURRENCY,
     ):
         self.transport = transport
@@ -125,8 +124,6 @@ class N5Driver(FiscalDevice):
         self.timeout = timeout
         self.busy_retries = busy_retries
         self.busy_pause = busy_pause
-        # usn is N-18's SUPTO sale number (its own format), not our uuid: off unless asked for
-        self.send_usn = send_usn
         self._day_open: bool | None = None  # what this driver saw; the protocol cannot be asked
 
     # -- JSON-RPC -------------------------------------------------------------------------
@@ -346,7 +343,7 @@ class N5Driver(FiscalDevice):
         problems = self.problems(receipt)
         if problems:
             raise ValidationError(problems)
-        params = receipt_params(receipt, self.send_usn, self.currency, checked=True)
+        params = receipt_params(receipt, self.currency, checked=True)
         invoice_number = ""
         if receipt.kind == DocumentKind.INVOICE:
             # the answer holds no invoice number: the range's next one is the one used
@@ -533,7 +530,6 @@ def connect(
     timeout: float = 15.0,
     busy_retries: int = 3,
     busy_pause: float = 0.2,
-    send_usn: bool = False,
     currency: str = CURRENCY,
 ) -> N5Driver:
     """An N5 driver on a serial ``port`` (path or pyserial URL) or an HTTP ``url``
@@ -548,4 +544,4 @@ def connect(
         transport = SerialTransport(SerialSettings(url=port, baudrate=baudrate))
     else:
         transport = HttpTransport(HttpSettings(url=http_base(url), path=JSONRPC_PATH))
-    return N5Driver(transport, timeout, busy_retries, busy_pause, send_usn, currency)
+    return N5Driver(transport, timeout, busy_retries, busy_pause, currency)

@@ -290,16 +290,15 @@ def text_item(text: TextLine) -> dict:
     return {"text": text.text, "type": "barcode" if text.barcode else "text"}
 
 
-def receipt_params(
-    receipt: Receipt, send_usn: bool = False, currency: str = CURRENCY, checked: bool = False
-) -> dict:
+def receipt_params(receipt: Receipt, currency: str = CURRENCY, checked: bool = False) -> dict:
     """``PrintReceipt`` parameters for a sale, storno, invoice or credit note, checked first
-    unless the caller has (``checked``: ``N5Driver.problems`` found nothing)."""
+    unless the caller has (``checked``: ``N5Driver.problems`` found nothing). The receipt's
+    N-18 ``sale_number`` goes as ``usn``; without one, no ``usn`` is sent."""
     if not checked:
         validate_for_n5(receipt, currency)
     header = {"operatorName": receipt.operator.name, "operatorNumber": receipt.operator.number}
-    if send_usn:
-        header["usn"] = receipt.uuid
+    if receipt.sale_number:
+        header["usn"] = receipt.sale_number
     params: dict = {
         "beginFiscalReceiptInput": header,
         "receiptItems": [receipt_item(line) for line in receipt.lines]

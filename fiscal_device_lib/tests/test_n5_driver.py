@@ -16,7 +16,6 @@ from fiscal_device_lib.core.errors import DeviceRejected, ValidationError
 from fiscal_device_lib.core.interface import Capability
 from fiscal_device_lib.mypos_n5 import FAMILY, N5Emulator, connect
 from fiscal_device_lib.mypos_n5.emulator import samples
-from fiscal_device_lib.mypos_n5.serialize import receipt_params
 
 
 @pytest.fixture
@@ -117,12 +116,6 @@ def test_every_payment_medium_is_accepted(device):
     receipt.payments = [Payment(kind, Decimal(1)) for kind in media]
     result = device.fiscalize(receipt)
     assert len(result.request["receiptPayments"]) == 11
-
-
-def test_usn_is_sent_only_when_asked():
-    receipt = samples.sale()
-    assert "usn" not in receipt_params(receipt)["beginFiscalReceiptInput"]
-    assert receipt_params(receipt, send_usn=True)["beginFiscalReceiptInput"]["usn"] == receipt.uuid
 
 
 @pytest.mark.parametrize(

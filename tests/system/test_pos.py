@@ -150,7 +150,7 @@ def test_pos_route_fiscalizes_a_paid_order(shop, pos_shops, family):
     assert len(added) == 1, added
     if family == "caspos":
         assert result["fiscal_id"] == document["document_id"] == added[0]["id"]
-        assert result["qr_link"] == document["qr_link"] and result["qr_link"]
+        assert result["qr_payload"] == document["qr_payload"] and result["qr_payload"]
     else:
         assert result["number"] == document["document_number"] == added[0]["number"]
         assert result["qr_payload"] == document["qr_payload"] == added[0]["qr"]

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ...core.money import ZERO, line_gross, percent_of, round_money
+from ...core.validation import SALE_NUMBER_FORMAT, SALE_NUMBER_PATTERN
 from .. import framing
 from ..errors import INVALID_PARAMS, METHOD_NOT_FOUND, NO_PAPER, error_info
 from ..wire import (
@@ -158,6 +159,20 @@ def _operator(params: dict) -> tuple[str, int]:
     if isinstance(number, bool) or not isinstance(number, int) or number <= 0:
         raise N5Error(INVALID_PARAMS, "operatorNumber must be a whole number > 0")
     return name, number
+
+
+def _sale_number(header: dict) -> str:
+    """``usn``, N-18's unique sale number: optional (the spec's example sends ""); one that is
+    given must be XXXXXXXX-ZZZZ-0000001. Its device part is not compared with this device's
+    number: a neutralized copy sends its real device's sales to the emulator."""
+    usn = header.get("usn")
+    if usn is None:
+        return ""
+    if not isinstance(usn, str):
+        raise N5Error(INVALID_PARAMS, "usn must be a string")
+    if usn and not SALE_NUMBER_PATTERN.fullmatch(usn):
+        raise N5Error(43, f"usn {usn!r} is not in the N-18 format {SALE_NUMBER_FORMAT}")
+    return usn
 
 
 def _choice(params: dict, key: str, allowed: tuple[str, ...], code: int = INVALID_PARAMS) -> str:
@@ -449,6 +464,7 @@ class N5Device:
         if not isinstance(header, dict):
             raise N5Error(INVALID_PARAMS, "beginFiscalReceiptInput must be an object")
         operator, _ = _operator(header)
+        usn = _sale_number(header)
         buyer = self._buyer(params)
         original = self._storno_original(params, is_credit_note=buyer is not None)
         lines, printed_items = self._items(params)
@@ -474,6 +490,8 @@ class N5Device:
         intro = [] if buyer is None else self._buyer_paper(buyer, invoice_number, original)
         if original is not None:
             intro.append(f"Сторно на № {original['number']:07d} от {original['at']}")
+        if usn:
+            intro.append(f"УНП: {usn}")
         lines_printed = self._receipt_paper(
             (document, operator, intro),
             printed_items,
@@ -492,6 +510,7 @@ class N5Device:
             total=total,
             invoice_number=invoice_number,
             qr=qr,
+            usn=usn,
         )
         self._document_printed()
         self._print(lines_printed)

@@ -75,4 +75,5 @@ def storno_of(original: Receipt, result: FiscalResult) -> Receipt:
             receipt_datetime=result.issued_at,
             invoice_number=result.number,
         ),
+        sale_number=original.sale_number,  # N-18: the storno names its sale's number
     )

@@ -398,6 +398,21 @@ def cases() -> list[tuple[str, bytes, str]]:
         ("utf16-be-no-bom", unicode_text.encode("utf-16-be")),
     ):
         add(name, encoded, "{file}: contains NUL bytes (UTF-16 text?); save it as UTF-8")
+    # N-18 unique sale numbers not in XXXXXXXX-ZZZZ-0000001
+    for name, number in (
+        ("sale-number-uuid", "5f0c6e2a-1b7d-4c1e-9a53-2f6d1f0b8e41"),
+        ("sale-number-7-character-device", "BN30001-0001-0000001"),
+        ("sale-number-sequence-zero", "BN300001-0001-0000000"),
+        ("sale-number-8-digit-sequence", "BN300001-0001-00000001"),
+        ("sale-number-lowercase", "bn300001-0001-0000001"),
+        ("sale-number-cyrillic", "ВТ300001-0001-0000001"),
+        ("sale-number-spaces", " BN300001-0001-0000001"),
+    ):
+        add(
+            name,
+            text(receipt(sale_number=number)),
+            f"sale number {number!r} is not in the format XXXXXXXX-ZZZZ-0000001",
+        )
     return out
 
 
