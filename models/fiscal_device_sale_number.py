@@ -17,8 +17,6 @@ from odoo.tools import SQL
 
 from ..fiscal_device_lib.core import DocumentKind, Receipt
 
-# Naredba N-18 is Bulgarian law: of our devices, the N5 registers it (PrintReceipt's usn)
-SALE_NUMBER_FAMILIES = ("n5",)
 SALE_NUMBER_KINDS = (DocumentKind.SALE, DocumentKind.INVOICE)
 INDIVIDUAL_NUMBER = re.compile(r"[0-9A-Z]{8}")
 MAX_OPERATOR_CODE = 9999
@@ -31,7 +29,7 @@ class FiscalDevice(models.Model):
     def _sale_number_applies(self):
         """Sales on this device carry an N-18 unique sale number."""
         self.ensure_one()
-        return self.family in SALE_NUMBER_FAMILIES and bool(
+        return self._family().takes_sale_number and bool(
             self.sudo().company_id.fiscal_n18_registered
         )
 

@@ -145,6 +145,8 @@ class DeviceFamily:
     operator_numbers: bool = False
     # the receipt prints the source's reference as a free-text note; the N5 prints none
     prints_note: bool = True
+    # the device takes Naredba N-18's unique sale number (УНП) of a registered company's sales
+    takes_sale_number: bool = False
     # per optional bounded report (ELECTRONIC_JOURNAL, FISCAL_MEMORY_REPORT) its choices
     report_filters: Mapping[Capability, ReportFilters] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)

@@ -119,6 +119,7 @@ FAMILY = DeviceFamily(
     setting_names=SETTING_NAMES,
     operator_numbers=True,
     prints_note=False,
+    takes_sale_number=True,
     report_filters=REPORT_FILTERS,
     notes=[
         "No idempotency key: a document whose answer is lost raises OutcomeUnknown; "
