@@ -18,4 +18,6 @@ from . import (  # noqa: F401
     pos_order,
     pos_session,
     res_config_settings,
+    pos_order_fiscal_receipt,
+    pos_order_registration,
 )
