@@ -21,4 +21,6 @@ from . import (  # noqa: F401
     fiscal_device_status,
     res_company,
     fiscal_device_sale_number,
+    pos_order_fiscal_receipt,
+    pos_order_registration,
 )

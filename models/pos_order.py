@@ -1,18 +1,20 @@
-import logging
-from collections import defaultdict
-from datetime import timedelta
-from decimal import Decimal
+"""Point of Sale orders on a fiscal device: which device, the actions, the frozen lines.
 
-from odoo import _, api, fields, models
+Contract: a paid ``pos.order`` is fiscalized on its configuration's device (a refund: the storno
+of its order's fiscal document) through the journal engine of ``fiscal.source.mixin``;
+``fiscalize_from_ui`` is the cashier's screen's entry and returns the outcome as plain values
+(``_fiscal_ui_result``) instead of raising. Once registered, what the receipt shows of an order,
+its lines and payments cannot change. The order -> ``Receipt`` serialisation is in
+``pos_order_fiscal_receipt``; the registration after the synchronisation's commit and the
+scheduled sweep of unregistered paid orders are in ``pos_order_registration``.
+"""
+
+from odoo import _, api, models
 from odoo.exceptions import AccessError, UserError
-from odoo.osv import expression
 
-from ..fiscal_device_lib.core import Payment, PaymentKind, Receipt
-from ..fiscal_device_lib.core.money import to_money
+from ..fiscal_device_lib.core.errors import DeviceUnreachable
 from .fiscal_document import LIVE_STATES
 from .fiscal_journal_result import JournalResult
-
-_logger = logging.getLogger(__name__)
 
 SALE_KINDS = ("sale", "invoice")
 STORNO_KINDS = ("storno", "credit_note")
@@ -43,8 +45,6 @@ FISCAL_LINE_FIELDS = {
     "product_uom_id",
 }
 FISCAL_PAYMENT_FIELDS = {"pos_order_id", "amount", "payment_method_id", "is_change"}
-# A POS payment method's type when the device has no mapping for it.
-PAYMENT_KIND_OF_TYPE = {"cash": PaymentKind.CASH, "pay_later": PaymentKind.CREDIT}
 
 
 class PosOrder(models.Model):
@@ -55,111 +55,6 @@ class PosOrder(models.Model):
     def _compute_fiscal_device_id(self):
         for order in self:
             order.fiscal_device_id = order._fiscal_target_device()
-
-    fiscal_pending = fields.Boolean(
-        string="Waiting to be registered",
-        compute="_compute_fiscal_fields",
-        search="_search_fiscal_pending",
-        compute_sudo=True,
-        help="A paid order of a Point of Sale that fiscalizes its orders, not registered yet: "
-        "the scheduled action 'Fiscal devices: register paid orders' sends it.",
-    )
-    fiscal_sweep_failed_at = fields.Datetime(
-        string="Registration failed at",
-        readonly=True,
-        copy=False,
-        help="When the scheduled registration last failed before anything reached the device "
-        "(the reason is in the chatter); it is not retried by itself, fiscalize it by hand.",
-    )
-
-    @api.depends("state", "lines.refunded_orderline_id", "amount_total")
-    def _compute_fiscal_fields(self):
-        super()._compute_fiscal_fields()
-        for order in self:
-            pending = order.fiscal_state == "none" and order._fiscal_auto_due()
-            order.fiscal_pending = pending
-            if pending:
-                order.fiscal_state = "pending"
-
-    def _search_fiscal_pending(self, operator, value):
-        if operator not in ("=", "!=") or not isinstance(value, bool):
-            raise UserError(_("Operation not supported"))
-        pending = expression.AND([self._fiscal_pending_domain()])
-        return pending if (operator == "=") == value else ["!", *pending]
-
-    @api.model
-    def _fiscal_pending_domain(self):
-        """Paid orders of Points of Sale that fiscalize their orders, with no document in the
-        fiscal journal: not sent yet, or lost before anything was journaled."""
-        journaled = (
-            self.env["fiscal.document"]
-            .sudo()
-            ._read_group(
-                [("res_model", "=", self._name), ("kind", "in", SALE_KINDS + STORNO_KINDS)],
-                ["res_id"],
-            )
-        )
-        return [
-            ("state", "in", PAID_STATES),
-            ("config_id.fiscal_auto_fiscalize", "=", True),
-            ("config_id.fiscal_device_id", "!=", False),
-            ("id", "not in", [res_id for (res_id,) in journaled]),
-        ]
-
-    # ------------------------------------------------------------------
-    # Point of Sale synchronisation
-    # ------------------------------------------------------------------
-
-    @api.model
-    def sync_from_ui(self, orders):
-        result = super().sync_from_ui(orders)
-        order_ids = [values["id"] for values in result.get("pos.order", [])]
-        due = self.browse(order_ids).filtered(lambda order: order._fiscal_auto_due())
-        # the cashier's screen registers its orders itself, with a bounded wait; registering them
-        # here too would hold the synchronisation (and the till) for as long as a device is silent
-        if due and not self.env.context.get("fiscal_device_ui"):
-            # only once the orders are committed: a failed synchronisation must print nothing,
-            # and a device failure must not lose the orders
-            self.env.cr.postcommit.add(
-                lambda registry=self.env.registry, uid=self.env.uid, ids=due.ids: (
-                    _fiscalize_after_commit(registry, uid, ids)
-                )
-            )
-        return result
-
-    @api.model
-    def _cron_fiscalize_pending(self, grace_minutes=2, limit=200):
-        """Register the paid orders that the synchronisation's after-commit step did not (its
-        worker died, the server restarted): each in its own transaction, a failure recorded on
-        the order. ``grace_minutes`` leaves the normal after-commit step its time first."""
-        cutoff = fields.Datetime.now() - timedelta(minutes=grace_minutes)
-        orders = self.sudo().search(
-            [
-                *self._fiscal_pending_domain(),
-                ("fiscal_sweep_failed_at", "=", False),
-                ("create_date", "<=", cutoff),
-            ],
-            order="id",
-            limit=limit,
-        )
-        due = orders.filtered(lambda order: order._fiscal_auto_due())
-        if due:
-            self.env.flush_all()
-            _fiscalize_in_own_transactions(
-                self.env.registry, self.env.uid, due.ids, mark_failure=True
-            )
-            self.env.invalidate_all()
-        return due
-
-    def _fiscal_auto_due(self):
-        self.ensure_one()
-        config = self.config_id.sudo()
-        return bool(
-            config.fiscal_auto_fiscalize
-            and config.fiscal_device_id
-            and self.state in PAID_STATES
-            and (not self._fiscal_is_storno() or self._fiscal_origin_document())
-        )
 
     # ------------------------------------------------------------------
     # Actions
@@ -187,12 +82,14 @@ class PosOrder(models.Model):
         """Fiscalize (or, for a refund, storno) a paid order for the Point of Sale screen.
 
         Returns the fiscal id, number and QR of its fiscal document (see ``_fiscal_ui_result``);
-        a device failure is returned with the document's state and the message instead of raised.
+        a device failure is returned with the document's state and the message instead of raised,
+        and ``waiting`` true when the device could not be reached (nothing was sent).
         """
         self.ensure_one()
         self.check_access("write")
         error = False
         result = None
+        unreachable = False
         try:
             result = self._fiscal_send()
         except AccessError:
@@ -200,7 +97,40 @@ class PosOrder(models.Model):
         except UserError as failure:
             error = str(failure)
             result = getattr(failure, "journal_result", None)
-        return self._fiscal_ui_result(error, result)
+            unreachable = isinstance(failure.__cause__, DeviceUnreachable)
+        if self.fiscal_waiting_device != unreachable:
+            # nothing reached the device: the till registers it once the device answers again
+            self.sudo().fiscal_waiting_device = unreachable
+        values = self._fiscal_ui_result(error, result)
+        values["waiting"] = unreachable
+        return values
+
+    def fiscal_print_again_from_ui(self):
+        """Finish printing the order's document that the device registered but could not print
+        (N5 paper out, print failure), for the Point of Sale screen: the device prints the
+        receipt with its fiscal data. The N5 does not tell that receipt's number: the document
+        stays "unknown" until it is resolved from the paper. Returns ``_fiscal_ui_result`` with
+        ``printed_again``; a failure is returned, not raised."""
+        self.ensure_one()
+        self.check_access("write")
+        document = self._fiscal_main_documents().filtered(lambda d: d._can_print_again())[:1]
+        error = False
+        if not document:
+            error = _(
+                "Order %(order)s has no document that the device registered without printing "
+                "it: there is nothing to print again.",
+                order=self.display_name,
+            )
+        else:
+            try:
+                document.with_env(self.env).action_print_again()
+            except AccessError:
+                raise
+            except UserError as failure:
+                error = str(failure)
+        values = self._fiscal_ui_result(error)
+        values["printed_again"] = not error
+        return values
 
     # ------------------------------------------------------------------
     # Business methods
@@ -366,71 +296,6 @@ class PosOrder(models.Model):
             "is_test": result.is_test,
         }
 
-    # ------------------------------------------------------------------
-    # Serialisers: pos.order -> device-neutral Receipt
-    # ------------------------------------------------------------------
-
-    def _fiscal_receipt(self, device, driver, uuid, parent=None):
-        """The order (or, with ``parent``, the refund as its storno) as a core ``Receipt``."""
-        self.ensure_one()
-        self._fiscal_check_currency(device, self.currency_id)
-        return Receipt(
-            uuid=uuid,
-            lines=self._fiscal_lines(device),
-            payments=self._fiscal_payments(device),
-            operator=device._operator(),
-            storno=self._fiscal_storno_reference(device, parent) if parent is not None else None,
-            note=(self.pos_reference or self.name or "") if device._family().prints_note else "",
-            currency=self.currency_id.name,
-            sale_number=self._fiscal_sale_number(device, parent),
-        )
-
-    def _fiscal_line_values(self):
-        for line in self.lines:
-            yield {
-                "product": line.product_id,
-                "uom": line.product_uom_id,
-                "taxes": line.tax_ids_after_fiscal_position,
-                "name": self._fiscal_line_name(line),
-                "quantity": abs(line.qty),
-                "total": abs(line.price_subtotal_incl),
-                "discount": line.discount,
-                "gross_total": lambda ln=line: self._fiscal_gross_total(ln),
-            }
-
-    def _fiscal_line_name(self, line):
-        text = (line.full_product_name or line.product_id.name or "").strip()
-        return text.splitlines()[0] if text else ""
-
-    def _fiscal_gross_total(self, line):
-        """Tax-included total of ``line`` before its discount."""
-        taxes = line.tax_ids_after_fiscal_position.compute_all(
-            line.price_unit,
-            currency=self.currency_id,
-            quantity=abs(line.qty),
-            product=line.product_id,
-            partner=self.partner_id,
-        )
-        return taxes["total_included"]
-
-    def _fiscal_payments(self, device):
-        """Payments by device payment kind: the device's mapping of each POS payment method,
-        else cash for cash methods, credit for customer accounts, the device default for the
-        rest. Change given back is left out: the receipt shows it from the cash tendered."""
-        by_method = {
-            mapping.pos_payment_method_id.id: PaymentKind(mapping.payment_kind)
-            for mapping in device.payment_map_ids
-            if mapping.pos_payment_method_id
-        }
-        amounts = defaultdict(Decimal)
-        for payment in self.payment_ids.filtered(lambda p: not p.is_change).sorted("id"):
-            method = payment.payment_method_id
-            kind = by_method.get(method.id) or PAYMENT_KIND_OF_TYPE.get(
-                method.type, PaymentKind(device.invoice_payment_kind)
-            )
-            amounts[kind] += to_money(abs(payment.amount), "payment")
-        return [Payment(kind, amount) for kind, amount in amounts.items() if amount]
-
 
 class PosOrderLine(models.Model):
     _inherit = "pos.order.line"
@@ -472,47 +337,3 @@ class PosPayment(models.Model):
     def unlink(self):
         self.pos_order_id._fiscal_check_unchanged(_("payments"))
         return super().unlink()
-
-
-def _fiscalize_after_commit(registry, uid, order_ids):
-    """Fiscalize orders that reached the server paid, each on its own; failures stay in the
-    fiscal journal (and the order's fiscal state) to be retried from the order."""
-    _fiscalize_in_own_transactions(registry, uid, order_ids)
-
-
-def _fiscalize_in_own_transactions(registry, uid, order_ids, mark_failure=False):
-    """Fiscalize each order in a transaction of its own (committed, or rolled back on a bug),
-    so that one order's failure neither stops nor undoes the others. A failure is told on the
-    order's chatter with the text the user would have read; with ``mark_failure`` it is also
-    stamped on the order, which the scheduled sweep then leaves to a person."""
-    for order_id in order_ids:
-        with registry.cursor() as cr:
-            order_env = api.Environment(cr, uid, {})
-            order = order_env["pos.order"].browse(order_id).exists()
-            if not order:
-                continue
-            # no savepoint: the journal's failed document must stay, and a UserError leaves
-            # this transaction usable
-            try:
-                order._fiscal_send()
-            except UserError as error:
-                _logger.warning("Fiscalizing POS order %s failed: %s", order.display_name, error)
-                _record_failure(order, str(error), mark_failure)
-            except Exception:
-                _logger.exception("Fiscalizing POS order %s failed", order.display_name)
-                cr.rollback()
-                _record_failure(
-                    order,
-                    order_env._(
-                        "An unexpected error stopped the registration (the server log has the "
-                        "details); check the order's fiscal documents, then fiscalize it again."
-                    ),
-                    mark_failure,
-                )
-
-
-def _record_failure(order, text, mark_failure):
-    order.sudo().message_post(body=order.env._("Not fiscalized: %(error)s", error=text))
-    if mark_failure and not order._fiscal_main_documents():
-        # nothing reached the journal (refused before sending): do not try again every run
-        order.sudo().fiscal_sweep_failed_at = fields.Datetime.now()

@@ -4,6 +4,7 @@ from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
+from ..fiscal_device_lib.caspos.emulator import CasposEmulator
 from .pos_common import FiscalPosCommon
 
 
@@ -244,3 +245,80 @@ class TestPosOrderFiscal(FiscalPosCommon):
         self.assertEqual(failed["error_code"], "37")
         self.assertTrue(failed["can_retry"], "nothing was registered")
         self.assertEqual(n5_order.fiscalize_from_ui()["state"], "done", "a retry succeeds")
+
+
+@tagged("post_install", "-at_install")
+class TestPosWaitingOrders(FiscalPosCommon):
+    """Orders that wait for the device (``pos.config.fiscal_register_waiting``), without a
+    browser: a shop's Caspos on loopback, unplugged and plugged back on the same port."""
+
+    def setUp(self):
+        super().setUp()
+        self.live = CasposEmulator(port=0).start()
+        self.addCleanup(self.live.stop)
+        login = self.live.settings()
+        self.device = self._create_device(
+            "Caspos plug",
+            "caspos",
+            "1",
+            url=login["url"],
+            username=login["username"],
+            password=login["password"],
+            timeout=1.0,
+            retries=0,
+        )
+        self.config, self.cash, _bank = self._create_pos_config("Plug shop", self.device, self.azn)
+
+    def _paid(self):
+        return self._sync(self.config, [(self.product_a, 1, 0)], [(self.cash, 1150.0)])
+
+    def test_unreachable_then_back_registers_in_order_once(self):
+        self.live.stop()
+        first = self._paid()
+        result = first.fiscalize_from_ui()
+        self.assertTrue(result["waiting"], "nothing was sent: the order waits for the device")
+        self.assertRegex(result["error"], "cannot be reached")
+        self.assertTrue(first.fiscal_waiting_device)
+        # synchronised while the till could not register it: no fiscal document at all
+        second = self._paid()
+        self.assertEqual(self.config._fiscal_waiting_orders(), first | second)
+
+        answer = self.config.fiscal_register_waiting()
+        self.assertEqual(answer["waiting"], 2)
+        self.assertFalse(answer["order_id"], "the device does not answer: nothing is sent")
+        self.assertRegex(answer["error"], "cannot be reached")
+
+        self.live.start()
+        counts = []
+        for expected in (first, second):
+            answer = self.config.fiscal_register_waiting()
+            self.assertEqual(answer["order_id"], expected.id, "oldest first")
+            self.assertEqual(answer["result"]["state"], "done")
+            counts.append(answer["waiting"])
+        self.assertEqual(counts, [1, 0], "the count goes down as each is registered")
+        self.env.invalidate_all()
+        self.assertEqual((first | second).mapped("fiscal_state"), ["done", "done"])
+        self.assertFalse(first.fiscal_waiting_device)
+        self.assertEqual(len(self.live.memory.state["documents"]), 2, "each registered once")
+        self.assertEqual(self.config.fiscal_register_waiting()["waiting"], 0)
+
+    def test_excluded_and_refused_orders_do_not_wait(self):
+        order = self._paid()
+        self.assertEqual(self.config.fiscal_register_waiting(register=False)["waiting"], 1)
+        self.assertEqual(
+            self.config.fiscal_register_waiting(exclude_ids=order.ids)["waiting"],
+            0,
+            "an order the till is registering is not counted twice",
+        )
+        self.assertEqual(self.config.fiscal_register_waiting()["result"]["state"], "done")
+        # a name longer than the Caspos takes: refused before anything is sent
+        self.product_a.name = "Long name " * 30
+        refused = self._paid()
+        answer = self.config.fiscal_register_waiting()
+        self.assertEqual(answer["order_id"], refused.id)
+        self.assertEqual(answer["result"]["state"], "none")
+        self.assertTrue(answer["result"]["error"])
+        self.assertEqual(answer["waiting"], 0, "refused, the device answering: left to a person")
+        self.assertTrue(refused.fiscal_sweep_failed_at)
+        self.assertFalse(self.config._fiscal_waiting_orders())
+        self.assertEqual(len(self.live.memory.state["documents"]), 1)

@@ -21,6 +21,7 @@ from odoo.tests import tagged
 from odoo.tests.common import ChromeBrowser
 from odoo.tools import config
 
+from ..fiscal_device_lib.caspos.emulator import CasposEmulator
 from .common import FiscalDeviceFixture
 
 CONSOLE_MARK = "fiscal_device:"
@@ -104,8 +105,10 @@ class FiscalPosTourCommon(FiscalDeviceFixture, AccountTestInvoicingHttpCommon):
     # Running a tour
     # ------------------------------------------------------------------
 
-    def _tour(self, pos_config, tour, shot_prefix):
-        """Run ``tour`` in ``pos_config`` as the cashier; returns the receipts the tour read."""
+    def _tour(self, pos_config, tour, shot_prefix, actions=None):
+        """Run ``tour`` in ``pos_config`` as the cashier; returns the receipts the tour read.
+        A step logging ``fiscal_device:do:<name>`` runs ``actions[name]()`` in the test."""
+        self._console_actions = actions or {}
         pos_config.with_user(self.cashier).open_ui()
         receipts, timings = [], []
         original = ChromeBrowser._handle_console
@@ -120,6 +123,8 @@ class FiscalPosTourCommon(FiscalDeviceFixture, AccountTestInvoicingHttpCommon):
                     receipts.append(json.loads(value))
                 elif what == "bench":
                     timings.append(float(value) / 1000)
+                elif what == "do":
+                    self._console_actions[value]()
                 return None
             return original(browser, type, args, stackTrace, **kw)
 
@@ -251,8 +256,11 @@ class TestPosTour(FiscalPosTourCommon):
     # ------------------------------------------------------------------
 
     def test_n5_error_then_retry_registers_once(self):
-        self.n5._emulator().emulator.fail_next(37)  # printer malfunction: nothing registered
-        (receipt,) = self._tour(self.n5_config, "FiscalDeviceRetryTour", "n5")
+        emulator = self.n5._emulator().emulator
+        # printer malfunction: nothing registered
+        (receipt,) = self._tour(
+            self.n5_config, "FiscalDeviceRetryTour", "n5", {"arm": lambda: emulator.fail_next(37)}
+        )
         order = self._orders(self.n5_config)
         self._assert_receipt_shows(receipt, order)
         self.assertEqual(len(self.n5._emulator().emulator.receipts()), 1)
@@ -263,8 +271,13 @@ class TestPosTour(FiscalPosTourCommon):
         )
 
     def test_caspos_error_then_retry_registers_once(self):
-        self.caspos._emulator().emulator.reject_next(611)
-        (receipt,) = self._tour(self.caspos_config, "FiscalDeviceRetryTour", "caspos")
+        emulator = self.caspos._emulator().emulator
+        (receipt,) = self._tour(
+            self.caspos_config,
+            "FiscalDeviceRetryTour",
+            "caspos",
+            {"arm": lambda: emulator.reject_next(611)},
+        )
         order = self._orders(self.caspos_config)
         self._assert_receipt_shows(receipt, order)
         memory = self.caspos._emulator().emulator.memory.state["documents"]
@@ -305,6 +318,88 @@ class TestPosTour(FiscalPosTourCommon):
         order = self._orders(self.caspos_config)
         self._assert_receipt_shows(receipt, order)
         self.assertEqual(len(self.caspos._emulator().emulator.memory.state["documents"]), 1)
+
+    # ------------------------------------------------------------------
+    # Device unreachable: the order waits, counted, and is registered once it is back
+    # ------------------------------------------------------------------
+
+    def test_caspos_unreachable_order_waits_and_registers_once(self):
+        # a shop's Caspos on loopback that the test unplugs and plugs back on the same port
+        live = CasposEmulator(port=0).start()
+        self.addCleanup(live.stop)
+        login = live.settings()
+        device = self._create_device(
+            "Caspos shop",
+            "caspos",
+            "1",
+            url=login["url"],
+            username=login["username"],
+            password=login["password"],
+            timeout=2,
+            retries=0,
+        )
+        pos_config = self._create_pos_config("Caspos shop", device, self.azn)
+        live.stop()
+        self._tour(pos_config, "FiscalDeviceWaitingTour", "caspos", {"device_back": live.start})
+        order = self._orders(pos_config)
+        self.env.invalidate_all()
+        self.assertEqual(len(order), 1)
+        self.assertEqual(order.fiscal_state, "done")
+        self.assertFalse(order.fiscal_waiting_device)
+        self.assertEqual(len(live.memory.state["documents"]), 1, "registered once")
+        self.assertEqual(self._documents(order)[-1:].state, "done")
+        self.assertFalse(pos_config._fiscal_waiting_orders())
+        self.assertTrue(
+            any(
+                "Shift of Caspos shop not opened" in body
+                for body in order.session_id.message_ids.mapped("body")
+            ),
+            "an unplugged device does not stop the register from opening",
+        )
+
+    # ------------------------------------------------------------------
+    # Paper out: registered, not printed -> Print again
+    # ------------------------------------------------------------------
+
+    def test_n5_paper_out_then_print_again(self):
+        emulator = self.n5._emulator().emulator
+        emulator.paper_out(1)  # the sale is registered, its print fails
+        self._tour(self.n5_config, "FiscalDevicePrintAgainTour", "n5")
+        order = self._orders(self.n5_config)
+        (registered,) = emulator.receipts()
+        self.assertEqual(len(emulator.printed), 1, "printed once, after the paper came back")
+        self.assertIn(str(registered["number"]), emulator.printed[0])
+        (document,) = self._documents(order)
+        self.assertEqual(
+            document.state, "unknown", "resolved from the paper: the N5 tells no number"
+        )
+        self.assertIn("Printed again after error 23", document.error_message)
+
+    # ------------------------------------------------------------------
+    # Session close -> Z report beside Odoo's totals
+    # ------------------------------------------------------------------
+
+    def test_caspos_session_close_shows_the_z_totals(self):
+        self.caspos_config.fiscal_z_report_on_close = True
+        sale, z_report = self._tour(self.caspos_config, "FiscalDeviceCloseTour", "caspos")
+        order = self._orders(self.caspos_config)
+        self._assert_receipt_shows(sale, order)
+        session = order.session_id
+        self.assertEqual(session.state, "closed")
+        self.assertTrue(
+            any(
+                "Shift of Caspos till opened." in body
+                for body in session.message_ids.mapped("body")
+            ),
+            "opening the register opened the device's shift",
+        )
+        self.assertEqual(z_report["number"], "1")
+        self.assertEqual(z_report["orders"], "1")
+        self.assertEqual(z_report["difference"], "0", "Odoo's sales and the device's agree")
+        self.assertIn("1,150.00", z_report["odoo"])
+        self.assertIn("1,150.00", z_report["device"])
+        self.assertIn("sale sum", z_report["device_totals"])
+        self.assertFalse(self.caspos.shift_open, "the Z report closed the device's shift")
 
     # ------------------------------------------------------------------
     # Refund in the POS -> storno
@@ -449,6 +544,36 @@ class TestPosFiscalConfig(FiscalPosTourCommon):
             sorted(session.statement_line_ids.mapped("amount")), [-20, 50], "Odoo's cash moves too"
         )
 
+    def test_opening_a_session_opens_the_caspos_shift(self):
+        self.caspos_config.open_ui()
+        session = self.caspos_config.current_session_id
+        emulator = self.caspos._emulator().emulator
+        self.assertIsNone(emulator.memory.state["shift"])
+        session.set_opening_control(0, None)
+        self.assertIsNotNone(emulator.memory.state["shift"], "the device's shift is open")
+        self.assertTrue(self.caspos.shift_open)
+        self.assertEqual(session.message_ids[0].body, "<p>Shift of Caspos till opened.</p>")
+        session.set_opening_control(0, None)  # already open: nothing happens
+        self.assertEqual(session.message_ids[0].body, "<p>Shift of Caspos till opened.</p>")
+
+    def test_opening_a_session_with_the_shift_open_keeps_it(self):
+        self.caspos.action_open_shift()
+        opened_at = self.caspos._emulator().emulator.memory.state["shift"]["opened_at"]
+        self.caspos_config.open_ui()
+        session = self.caspos_config.current_session_id
+        session.set_opening_control(0, None)
+        self.assertEqual(
+            self.caspos._emulator().emulator.memory.state["shift"]["opened_at"], opened_at
+        )
+        self.assertNotIn("Shift of", session.message_ids[0].body)
+
+    def test_opening_a_session_on_an_n5_opens_no_shift(self):
+        self.n5_config.open_ui()
+        session = self.n5_config.current_session_id
+        session.set_opening_control(0, None)
+        self.assertEqual(session.state, "opened")
+        self.assertFalse(session.message_ids.filtered(lambda m: "Shift of" in (m.body or "")))
+
     def test_session_close_runs_the_z_report(self):
         self.caspos_config.fiscal_z_report_on_close = True
         self.caspos_config.open_ui()
@@ -460,7 +585,19 @@ class TestPosFiscalConfig(FiscalPosTourCommon):
         session.post_closing_cash_details(order.amount_total)
         result = session.close_session_from_ui()
         self.assertTrue(result["successful"], result)
-        self.assertEqual(result["fiscal_z_report"], {"number": 1})
+        z_report = result["fiscal_z_report"]
+        self.assertEqual(z_report["number"], 1)
+        self.assertEqual(z_report["odoo"]["orders"], 1)
+        self.assertEqual(
+            z_report["comparison"],
+            {
+                "source": "device",
+                "odoo": order.amount_total,
+                "device": order.amount_total,
+                "difference": 0.0,
+            },
+        )
+        self.assertIn("sale sum", [total["name"] for total in z_report["device_totals"]])
         self.assertFalse(self.caspos.shift_open, "the Z report closed the device's shift")
         self.assertIn(
             "Z report no. 1 printed on Caspos till (Odoo: 1 orders, ",

@@ -7,7 +7,8 @@
  * back office's journal engine: one code path, exactly once). The cashier sees "Registering on
  * <device>…" at once; after `pos.config.fiscal_ui_wait` seconds without an answer, or on a device
  * error, a dialog shows the device's words and offers Retry (only when the server says a retry is
- * safe), Print again (only when the server allows it) and Continue without a fiscal receipt. A
+ * safe), Print again (only when the server allows it: the device prints the receipt it registered,
+ * `pos.order.fiscal_print_again_from_ui`) and Continue without a fiscal receipt. A
  * request still running on the server is never sent twice from the till: the cashier can only
  * wait for it again. The result is kept on the order (`uiState.fiscal`) for its receipt.
  */
@@ -57,8 +58,30 @@ function waitAtMost(promise, milliseconds) {
 
 /** The server's answer for one order; transport failures become a failed result to show. */
 export async function requestFiscalization(orderId) {
+    return await answerOrFailure(orderId, () =>
+        rpc(FISCALIZE_ROUTE, { order_id: orderId }, { silent: true })
+    );
+}
+
+/** Print again the order's document that the device registered without printing it. */
+export async function requestPrintAgain(orderId) {
+    return await answerOrFailure(orderId, () =>
+        rpc(
+            "/web/dataset/call_kw/pos.order/fiscal_print_again_from_ui",
+            {
+                model: "pos.order",
+                method: "fiscal_print_again_from_ui",
+                args: [[orderId]],
+                kwargs: {},
+            },
+            { silent: true }
+        )
+    );
+}
+
+async function answerOrFailure(orderId, request) {
     try {
-        return await rpc(FISCALIZE_ROUTE, { order_id: orderId }, { silent: true });
+        return await request();
     } catch (error) {
         if (error instanceof ConnectionLostError) {
             return {
@@ -120,7 +143,8 @@ export async function fiscalizeAtTill({ dialog, order, device, waitSeconds }) {
             } else {
                 pending = null;
                 storeFiscalResult(order, device, answer);
-                if (answer.state === "done") {
+                // printed again: the device's own paper is the fiscal receipt
+                if (answer.state === "done" || answer.printed_again) {
                     return answer;
                 }
                 state.phase = "failed";
@@ -143,8 +167,10 @@ export async function fiscalizeAtTill({ dialog, order, device, waitSeconds }) {
                 pending?.then((late) => storeFiscalResult(order, device, late));
                 return result;
             }
-            if (choice === "retry" || choice === "print_again") {
+            if (choice === "retry") {
                 pending = requestFiscalization(order.id);
+            } else if (choice === "print_again") {
+                pending = requestPrintAgain(order.id);
             }
             // "wait": race the same request again, never a second one
         }

@@ -14,7 +14,14 @@ import { storeFiscalResult } from "./fiscal_till";
 patch(PaymentScreen.prototype, {
     async _finalizeValidation() {
         const order = this.currentOrder;
-        const result = await super._finalizeValidation(...arguments);
+        // the till registers this order itself: the waiting orders' round keeps off meanwhile
+        this.pos.fiscalTillBusy = (this.pos.fiscalTillBusy || 0) + 1;
+        let result;
+        try {
+            result = await super._finalizeValidation(...arguments);
+        } finally {
+            this.pos.fiscalTillBusy -= 1;
+        }
         const device = this.pos.fiscalDevice;
         if (device && order.state === "paid" && typeof order.id !== "number" && !order.uiState.fiscal) {
             // Odoo shows the receipt of an order the server has not received (offline)

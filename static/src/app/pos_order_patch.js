@@ -64,6 +64,7 @@ patch(PosOrder.prototype, {
             qr_value: qrValue || false,
             qr_src: qrValue ? qrCodeSrc(qrValue, { size: 200 }) : false,
             error: registered ? false : fiscal.error || false,
+            printed_again: !registered && Boolean(fiscal.printed_again),
         };
     },
     export_for_printing(baseUrl, headerData) {

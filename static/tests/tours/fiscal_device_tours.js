@@ -61,6 +61,12 @@ function sellCash() {
 function fiscalReceipt(title, name) {
     const block = ".receipt-screen .fiscal-receipt-block";
     return [
+        {
+            // synchronisation and registration on a loaded machine can take more than 10 s
+            content: "the receipt screen comes",
+            trigger: ".pos .receipt-screen",
+            timeout: 30000,
+        },
         ReceiptScreen.isShown(),
         {
             content: `the receipt is a ${title}`,
@@ -110,10 +116,27 @@ registry.category("web_tour.tours").add("FiscalDeviceSaleTour", {
         ].flat(Infinity),
 });
 
+function arm() {
+    // the test sets the device's fault once the register is open (opening talks to the device)
+    return [
+        {
+            content: "arm the device's fault",
+            trigger: "body:not(:has(.modal)) .product-screen",
+            run: () => console.log("fiscal_device:do:arm"),
+        },
+        {
+            content: "the device's fault is armed",
+            trigger: "body",
+            run: () => new Promise((resolve) => setTimeout(resolve, 1000)),
+        },
+    ];
+}
+
 registry.category("web_tour.tours").add("FiscalDeviceRetryTour", {
     steps: () =>
         [
             open(),
+            arm(),
             sellCash(),
             failureDialog(),
             screenshot("error_dialog"),
@@ -251,5 +274,121 @@ registry.category("web_tour.tours").add("FiscalDeviceUnknownTour", {
                 trigger: ".receipt-screen .fiscal-receipt-block .fiscal-unknown",
             },
             ReceiptScreen.clickNextOrder(),
+        ].flat(Infinity),
+});
+
+function waitingCount(count, timeout = 10000) {
+    return {
+        content: `${count} order(s) waiting for the fiscal device`,
+        trigger: `.pos-topheader .o_fiscal_waiting[data-count='${count}']${count ? "" : ":not(:visible)"}`,
+        timeout,
+    };
+}
+
+registry.category("web_tour.tours").add("FiscalDeviceWaitingTour", {
+    // the test unplugs the device before, and plugs it back when asked (fiscal_device:do:...)
+    steps: () =>
+        [
+            open(),
+            waitingCount(0),
+            sellCash(),
+            failureDialog(),
+            {
+                content: "continue without a fiscal receipt",
+                trigger: ".modal .o_fiscal_continue",
+                run: "click",
+            },
+            {
+                content: "the receipt says it is not registered",
+                trigger: ".receipt-screen .fiscal-receipt-block .fiscal-not-registered",
+            },
+            waitingCount(1),
+            {
+                content: "the counter is shown",
+                trigger: ".pos-topheader .o_fiscal_waiting:not(.d-none) .o_fiscal_waiting_count:contains('1')",
+            },
+            screenshot("waiting_counter"),
+            {
+                content: "the device is back",
+                trigger: "body",
+                run: () => console.log("fiscal_device:do:device_back"),
+            },
+            // registered by the next round, without the cashier
+            waitingCount(0, 30000),
+            ReceiptScreen.clickNextOrder(),
+        ].flat(Infinity),
+});
+
+registry.category("web_tour.tours").add("FiscalDevicePrintAgainTour", {
+    // the test runs the N5 out of paper for the first print: registered, not printed
+    steps: () =>
+        [
+            open(),
+            sellCash(),
+            {
+                content: "the device's words: paper out",
+                trigger: ".o_fiscal_till_dialog[data-phase='failed'] .o_fiscal_error",
+                timeout: 30000,
+            },
+            { content: "no blind resend", trigger: ".modal:not(:has(.o_fiscal_retry))" },
+            screenshot("print_again_dialog"),
+            { content: "print again", trigger: ".modal .o_fiscal_print_again", run: "click" },
+            ReceiptScreen.isShown(),
+            {
+                content: "the ticket says the device printed the fiscal receipt",
+                trigger: ".receipt-screen .fiscal-receipt-block .fiscal-printed-again",
+            },
+            screenshot("printed_again_receipt"),
+            ReceiptScreen.clickNextOrder(),
+        ].flat(Infinity),
+});
+
+registry.category("web_tour.tours").add("FiscalDeviceCloseTour", {
+    // the configuration runs the Z report at session close
+    steps: () =>
+        [
+            open(),
+            sellCash(),
+            fiscalReceipt("FISCAL RECEIPT", "sale"),
+            ReceiptScreen.clickNextOrder(),
+            Chrome.clickMenuOption("Close Register"),
+            {
+                content: "count the cash as expected",
+                trigger: ".modal .close-pos-popup button.fa-clone",
+                run: "click",
+            },
+            {
+                content: "close the register",
+                trigger: ".modal .close-pos-popup .button.highlight:contains('Close Register')",
+                run: "click",
+            },
+            {
+                content: "the device's Z report beside Odoo's totals",
+                trigger: ".modal .o_fiscal_z_report .o_fiscal_z_number_value:not(:empty)",
+                timeout: 30000,
+            },
+            { content: "device totals listed", trigger: ".o_fiscal_z_report .o_fiscal_z_device_total" },
+            { content: "Odoo payments listed", trigger: ".o_fiscal_z_report .o_fiscal_z_odoo_payment" },
+            screenshot("z_report"),
+            {
+                content: "hand the Z report's figures to the test",
+                trigger: ".o_fiscal_z_report .o_fiscal_z_difference",
+                run: () => {
+                    const el = document.querySelector(".o_fiscal_z_report");
+                    const text = (selector) => el.querySelector(selector)?.textContent.trim() || "";
+                    const data = {
+                        name: "z_report",
+                        number: text(".o_fiscal_z_number_value"),
+                        odoo: text(".o_fiscal_z_odoo"),
+                        device: text(".o_fiscal_z_device"),
+                        difference: el.querySelector(".o_fiscal_z_difference").dataset.difference,
+                        orders: text(".o_fiscal_z_odoo_orders"),
+                        device_totals: [...el.querySelectorAll(".o_fiscal_z_device_total")].map(
+                            (row) => row.dataset.name
+                        ),
+                    };
+                    console.log(`fiscal_device:receipt:${JSON.stringify(data)}`);
+                },
+            },
         ].flat(Infinity),
 });
