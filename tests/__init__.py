@@ -10,5 +10,6 @@ from . import (  # noqa: F401
     test_pos_order,
     test_pos_tour,
     test_report_wizard,
+    test_translations,
     test_z_report,
 )
