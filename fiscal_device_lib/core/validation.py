@@ -32,6 +32,12 @@ ITEM_LABELS = {
 # GS1 marking codes separate their fields with GS (U+001D): data for the tax service, not print
 GS1_SEPARATOR = "\x1d"
 BUYER_IDENT_DIGITS = {IdentType.BULSTAT: (9, 13), IdentType.EGN: (10,), IdentType.LNCH: (10,)}
+# The identification types checked above, by their names, translatable ("BULSTAT" is ЕИК).
+IDENT_LABELS = {
+    IdentType.BULSTAT: _lt("BULSTAT"),
+    IdentType.EGN: _lt("EGN"),
+    IdentType.LNCH: _lt("LNCH"),
+}
 # The items of a list field as places in messages ("line 2"), translatable.
 ITEM_PLACES = {
     "lines": _lt("line %(index)s"),
@@ -320,7 +326,7 @@ def buyer_problems(buyer: Buyer) -> list[str]:
         problems.append(
             Message(
                 _lt("buyer: %(ident_type)s must be %(digits)s digits, not %(number)s"),
-                ident_type=buyer.ident_type.value,
+                ident_type=Message(IDENT_LABELS[buyer.ident_type]),
                 digits=str(lengths[0])
                 if len(lengths) == 1
                 else Message(_lt("%(first)s or %(second)s"), first=lengths[0], second=lengths[1]),
