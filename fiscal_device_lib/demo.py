@@ -33,6 +33,9 @@ from .core.money import money_text
 from .core.validation import validate_cash_operation, validate_receipt
 from .families import family, names
 
+# Report totals whose key is a program name (the N5 driver's), as the demo prints them.
+TOTAL_NAMES = {"cash_in_drawer": "cash in the drawer"}
+
 
 @dataclass
 class DayLog:
@@ -156,7 +159,25 @@ def vat_classes_used(device_family: DeviceFamily) -> str:
     return ", ".join(shown)
 
 
+def total_label(name: str) -> str:
+    """A report total's readable name: "cash in the drawer" for the N5's ``cash_in_drawer``."""
+    return TOTAL_NAMES.get(name, name.replace("_", " "))
+
+
+def vat_label(device_family: DeviceFamily, key: str) -> str:
+    """A report's VAT amount named by its class and rate: "VAT 1 (18 %), sale" for Caspos'
+    ``sale type 1``, "VAT B (20 %)" for an N5 group ``B``."""
+    what, _, code = key.rpartition(" ")
+    vat = device_family.vat_class(code)
+    if vat is None:
+        return f"VAT {key}"
+    rate = vat.label if vat.rate is None else f"{vat.rate.normalize():f} %"
+    what = what.removesuffix(" type").strip()
+    return f"VAT {code} ({rate})" + (f", {what}" if what else "")
+
+
 def print_day(log: DayLog, out: TextIO) -> None:
+    device_family = family(log.family)
     header = f"   {'document':<26} {'fiscal id':<14} {'number':>7} {'total':>9}  QR"
     print(header, file=out)
     print("   " + "-" * (len(header) + 20), file=out)
@@ -175,9 +196,9 @@ def print_day(log: DayLog, out: TextIO) -> None:
             if not value:
                 continue
             shown = money_text(value) if isinstance(value, Decimal) else str(value)
-            print(f"     {name:<34} {shown:>12}", file=out)
-        for vat_class, amount in report.vat.items():
-            print(f"     {'VAT ' + vat_class:<34} {money_text(amount):>12}", file=out)
+            print(f"     {total_label(name):<34} {shown:>12}", file=out)
+        for key, amount in report.vat.items():
+            print(f"     {vat_label(device_family, key):<34} {money_text(amount):>12}", file=out)
 
 
 def run_demo(devices: list[str] | None, out: TextIO = sys.stdout) -> list[DayLog]:

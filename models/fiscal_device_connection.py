@@ -14,6 +14,7 @@ import psycopg2.errors
 from odoo import _, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, config
+from odoo.tools.translate import code_translations
 
 from ..fiscal_device_lib import emulator_host
 from ..fiscal_device_lib.core import (
@@ -25,6 +26,7 @@ from ..fiscal_device_lib.core import (
     ValidationError,
 )
 from ..fiscal_device_lib.core.errors import Outcome
+from ..fiscal_device_lib.core.i18n import render
 from ..fiscal_device_lib.families import family as device_family
 from .fiscal_device import family_name_of_kind
 
@@ -166,9 +168,20 @@ class FiscalDevice(models.Model):
         """
         if isinstance(error, UserError):
             return error
+        lang = self.env.lang or "en_US"
+        # the library's messages (core.i18n) in the user's language, from this module's .po
+        terms = (
+            {}
+            if lang == "en_US"
+            else code_translations.get_python_translations("fiscal_device", lang)
+        )
+
+        def translated(text):
+            return render(text, lambda template: terms.get(template, template))
+
         device = self.display_name
         if isinstance(error, ValidationError):
-            problems = "\n".join("• " + problem for problem in error.problems)
+            problems = "\n".join("• " + translated(problem) for problem in error.problems)
             message = _(
                 "The document cannot be sent to fiscal device %(device)s:\n%(problems)s",
                 device=device,
@@ -182,7 +195,7 @@ class FiscalDevice(models.Model):
                 message=error.message,
             )
             if error.hint:
-                message += "\n" + _("What to do: %(hint)s", hint=error.hint)
+                message += "\n" + _("What to do: %(hint)s", hint=translated(error.hint))
         elif isinstance(error, DeviceUnreachable):
             message = _(
                 "Fiscal device %(device)s cannot be reached (%(error)s). Check that it is "

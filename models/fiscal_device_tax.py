@@ -94,10 +94,10 @@ class FiscalDeviceTax(models.Model):
                         "another VAT than the invoice. Map it to a class of %(tax_rate)s %%, "
                         "or correct the tax.",
                         tax=mapping.tax_id.display_name,
-                        tax_rate=f"{rate:f}",
+                        tax_rate=format(rate, "f"),
                         device=device.display_name,
                         vat=vat_class.title,
-                        vat_rate=f"{vat_class.rate.normalize():f}",
+                        vat_rate=format(vat_class.rate.normalize(), "f"),
                     )
                 )
 

@@ -17,9 +17,8 @@ from odoo.exceptions import UserError
 
 from ..fiscal_device_lib.core import Capability
 
-# The device's net sales in its own Z report totals: (sales, returns) names, by family.
-DEVICE_SALES_TOTALS = {"caspos": ("sale sum", "money back sum")}
-# Else the fiscal journal's totals of the day, written beside the Z report.
+# The fiscal journal's totals of the day, written beside the Z report: used where the device's
+# own Z report has no sales totals (registry: ``z_sales_totals``)
 JOURNAL_SALES_TOTALS = ("sales: total", "stornos: total")
 
 
@@ -170,7 +169,7 @@ class PosSession(models.Model):
             for total in device_totals
             if not total["is_count"]
         }
-        sales, returns = DEVICE_SALES_TOTALS.get(device.family, (None, None))
+        sales, returns = device._family().z_sales_totals or (None, None)
         source = "device"
         if ("total", sales) not in figures:
             sales, returns = JOURNAL_SALES_TOTALS

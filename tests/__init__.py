@@ -12,5 +12,6 @@ from . import (  # noqa: F401
     test_report_wizard,
     test_sale_number,
     test_test_documents,
+    test_translations,
     test_z_report,
 )

@@ -113,7 +113,7 @@ class TestPosOrderFiscal(FiscalPosCommon):
         payments = json.loads(self._documents(mapped).request_json)["payments"]
         self.assertEqual(payments[1], {"kind": "check", "amount": "1000.00"})
         printed = self.n5._emulator().emulator.receipts()[0]["lines"]
-        self.assertTrue(any(line.startswith("CHECK") and "1000.00" in line for line in printed))
+        self.assertTrue(any(line.startswith("Чек") and "1000.00" in line for line in printed))
 
         # 1200 tendered in cash, 50 handed back: the receipt shows the cash tendered
         order = self._sync(

@@ -109,7 +109,7 @@ class FiscalReportWizard(models.TransientModel):
         def current_cash(driver):
             cash = driver.current_cash()
             return ServiceResult(
-                summary=self.env._("Cash in the drawer: %(cash)s", cash=f"{cash:.2f}"),
+                summary=self.env._("Cash in the drawer: %(cash)s", cash=format(cash, ".2f")),
                 totals={"cash in drawer": cash},
             )
 

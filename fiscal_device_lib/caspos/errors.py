@@ -7,6 +7,7 @@ and Solutions". One table, so a test can walk it and the emulator can answer wit
 from __future__ import annotations
 
 from ..core.errors import DeviceRejected, UnsupportedOperation, ValidationError
+from ..core.i18n import Message, _lt
 
 # code -> (device text, hint)
 ERRORS: dict[int, tuple[str, str]] = {
@@ -134,16 +135,18 @@ ERRORS: dict[int, tuple[str, str]] = {
     332: ("production: data: invalid", ""),
     401: (
         "invalid login session",
-        "Invalid or missing access token: log in again (toLogin) and repeat the request.",
+        _lt("Invalid or missing access token: log in again (toLogin) and repeat the request."),
     ),
     403: (
         "invalid user role",
-        "Invalid user role: log in to Caspos Mobile as the cashier and enable integration mode.",
+        _lt(
+            "Invalid user role: log in to Caspos Mobile as the cashier and enable integration mode."
+        ),
     ),
     404: ("incorrect pin code", ""),
     405: (
         "pin locked too many invalid pins",
-        "The key is locked after too many incorrect PIN codes: contact support to unlock it.",
+        _lt("The key is locked after too many incorrect PIN codes: contact support to unlock it."),
     ),
     406: ("incorrect puk code", ""),
     407: ("puk locked too many invalid puks", ""),
@@ -152,44 +155,58 @@ ERRORS: dict[int, tuple[str, str]] = {
     502: ("c memory allocation error", ""),
     503: (
         "document: invalid shift status",
-        "The shift may be closed: check the shift status and open a new shift.",
+        _lt("The shift may be closed: check the shift status and open a new shift."),
     ),
     504: (
         "document: invalid shift duration",
-        "More than 24 hours have passed since the shift was opened: close it and open a new shift.",
+        _lt(
+            "More than 24 hours have passed since the shift was opened: "
+            "close it and open a new shift."
+        ),
     ),
     505: ("document: invalid previous document number", ""),
     601: (
         "cashbox number != value from company certificate",
-        "Incorrect factory number of the cash register: contact support to correct it.",
+        _lt("Incorrect factory number of the cash register: contact support to correct it."),
     ),
     602: (
         "cashregister number != value from company certificate",
-        "The tax key certificate has expired: contact support to re-register.",
+        _lt("The tax key certificate has expired: contact support to re-register."),
     ),
     603: ("document time must be longer than the previous one", ""),
     604: (
         "document time not in permitted interval",
-        "The device exceeded the allowed offline period: "
-        "connect it to the internet to send earlier documents.",
+        _lt(
+            "The device exceeded the allowed offline period: "
+            "connect it to the internet to send earlier documents."
+        ),
     ),
     605: ("document counter is overflow", ""),
     606: ("invalid currency name", ""),
-    607: ("invalid total sum", "Check and correct the total amount to be paid in the document."),
+    607: (
+        "invalid total sum",
+        _lt("Check and correct the total amount to be paid in the document."),
+    ),
     608: ("too long cashier string", ""),
     609: ("invalid length of item code string", ""),
     610: ("items array is empty", ""),
     611: (
         "invalid items sum",
-        "Ensure that the item sum is correctly stated and matches the document.",
+        _lt("Ensure that the item sum is correctly stated and matches the document."),
     ),
-    612: ("invalid item code type", "Specify the correct barcode type (codeType) for the item."),
-    613: ("invalid vat amounts total", "Check and correct the total VAT amount in the document."),
+    612: (
+        "invalid item code type",
+        _lt("Specify the correct barcode type (codeType) for the item."),
+    ),
+    613: (
+        "invalid vat amounts total",
+        _lt("Check and correct the total VAT amount in the document."),
+    ),
     614: ("invalid total sum in one item", ""),
     615: ("invalid parent doc length", ""),
     616: (
         "invalid percentages",
-        "Ensure that the VAT type (vatType) is correctly specified in the document.",
+        _lt("Ensure that the VAT type (vatType) is correctly specified in the document."),
     ),
     617: ("invalid item margin price", ""),
     618: ("invalid item margin sum", ""),
@@ -198,7 +215,7 @@ ERRORS: dict[int, tuple[str, str]] = {
     621: ("expected no documents on the storage", ""),
     622: (
         "invalid length of item marking code",
-        "Check the length of the item marking code and correct it.",
+        _lt("Check the length of the item marking code and correct it."),
     ),
     623: ("ticket: invalid request token", ""),
     624: ("audit: invalid status value", ""),
@@ -208,7 +225,7 @@ ERRORS: dict[int, tuple[str, str]] = {
     628: ("you have entered a wrong parent doc", ""),
     629: (
         "invalid change sum value",
-        "Update the device to the latest version so that it calculates the change itself.",
+        _lt("Update the device to the latest version so that it calculates the change itself."),
     ),
     630: ("contract field has invalid length", ""),
     631: ("payer name field has invalid length", ""),
@@ -228,7 +245,7 @@ ERRORS: dict[int, tuple[str, str]] = {
     645: ("invalid longitude value", ""),
     646: (
         "invalid length of RRN",
-        "Check the length of the RRN (bank transaction reference) and correct it.",
+        _lt("Check the length of the RRN (bank transaction reference) and correct it."),
     ),
     647: ("invalid length of number of a bonus card", ""),
     648: ("RRN cannot be used without cashless funds", ""),
@@ -383,7 +400,8 @@ def error_text(code: int) -> str:
 def rejected(code: int, message: str) -> DeviceRejected:
     """The device's refusal with its own words and the spec's hint for the code."""
     hint = ERRORS.get(code, ("", ""))[1]
-    return DeviceRejected(code, message or error_text(code), hint)
+    # the device's words stay as they are; the hint is ours, translatable (core.i18n)
+    return DeviceRejected(code, message or error_text(code), Message(hint) if hint else "")
 
 
 class NotACasposDocument(ValidationError, UnsupportedOperation):

@@ -147,6 +147,8 @@ class DeviceFamily:
     prints_note: bool = True
     # the device takes Naredba N-18's unique sale number (УНП) of a registered company's sales
     takes_sale_number: bool = False
+    # the names of the Z report's own (sales, returns) totals; None: the report has none
+    z_sales_totals: tuple[str, str] | None = None
     # per optional bounded report (ELECTRONIC_JOURNAL, FISCAL_MEMORY_REPORT) its choices
     report_filters: Mapping[Capability, ReportFilters] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)

@@ -63,6 +63,7 @@ def test_the_families_differ_where_the_odoo_form_asks():
     assert "path" not in n5.setting_names and "username" not in n5.setting_names
     assert (caspos.prints_note, n5.prints_note) == (True, False)
     assert (caspos.takes_sale_number, n5.takes_sale_number) == (False, True)
+    assert n5.z_sales_totals is None and len(caspos.z_sales_totals) == 2
     assert (caspos.operator_numbers, n5.operator_numbers) == (False, True)
     assert caspos.report_filters == {}
     journal = n5.filters_of(Capability.ELECTRONIC_JOURNAL)

@@ -551,16 +551,16 @@ class N5Device:
                 lines.append(f"  {item}")
                 continue
             lines.append(
-                paper.columns(item.description, f"{paper.money(item.total)} {item.vat_group}")
+                paper.columns(
+                    item.description, f"{paper.money(item.total)} {paper.vat_group(item.vat_group)}"
+                )
             )
-            lines.append(f"  {item.quantity} x {paper.money(item.price)}")
+            lines.append(f"  {item.quantity} × {paper.money(item.price)}")
             if item.adjustment:
                 label = "надбавка" if item.adjustment > 0 else "отстъпка"
                 lines.append(paper.columns(f"  {label}", paper.money(item.adjustment)))
         lines += [paper.rule(), paper.columns("ОБЩА СУМА", paper.money(total))]
-        lines += [
-            paper.columns(medium.removeprefix("MEDIUM_"), paper.money(a)) for medium, a in payments
-        ]
+        lines += [paper.columns(paper.medium(medium), paper.money(a)) for medium, a in payments]
         if change:
             lines.append(paper.columns("РЕСТО", paper.money(change)))
         lines += [
@@ -574,7 +574,8 @@ class N5Device:
         return [
             f"{label} {number}",
             f"Получател: {buyer['recipientName']}",
-            f"{buyer['identType']} {buyer['identNumber']}  ДДС {buyer.get('vatIdentNumber', '')}",
+            f"{paper.ident_type(buyer['identType'])} {buyer['identNumber']}"
+            f"  ДДС № {buyer.get('vatIdentNumber', '')}",
             f"{buyer['city']}, {buyer['recipientAddress']}",
         ]
 
@@ -628,9 +629,13 @@ class N5Device:
     def _day_report(self, title: str, operator: str, departments: bool, items: bool) -> list[str]:
         day, at = self.state.day, now()
         lines = [*self._header(operator), paper.centred(title)]
-        lines += paper.amounts_by_key("Продажби по ДДС групи", day["sales"], "ДДС ")
-        lines += paper.amounts_by_key("Сторно по ДДС групи", day["stornos"], "ДДС ")
-        lines += paper.amounts_by_key("Плащания", day["media"])
+        lines += paper.amounts_by_key(
+            "Продажби по ДДС групи", day["sales"], "ДДС ", paper.VAT_NAMES
+        )
+        lines += paper.amounts_by_key(
+            "Сторно по ДДС групи", day["stornos"], "ДДС ", paper.VAT_NAMES
+        )
+        lines += paper.amounts_by_key("Плащания", day["media"], names=paper.MEDIA)
         lines += [
             paper.columns("Фискални бонове", str(day["receipts"])),
             paper.columns("Сторно бонове", str(day["storno_receipts"])),
@@ -649,7 +654,7 @@ class N5Device:
 
     def _articles_paper(self) -> list[str]:
         rows = [
-            paper.columns(f"{name} x{quantity}", paper.money(amount))
+            paper.columns(f"{name} ×{quantity}", paper.money(amount))
             for name, (quantity, amount) in sorted(self.state.day["articles"].items())
         ]
         return ["По артикули", *rows]
@@ -742,8 +747,10 @@ class N5Device:
                 _add(totals, group, amount)
             if full:
                 lines.append(paper.columns(f"Z № {block['number']:04d}", block["at"]))
-                lines += paper.amounts_by_key("", block["sales"], "ДДС ")[1:]
-        lines += paper.amounts_by_key(f"Общо за {len(blocks)} блока", totals, "ДДС ")
+                lines += paper.amounts_by_key("", block["sales"], "ДДС ", paper.VAT_NAMES)[1:]
+        lines += paper.amounts_by_key(
+            f"Общо за {len(blocks)} блока", totals, "ДДС ", paper.VAT_NAMES
+        )
         lines += self._footer(at)
         self._journal(FISCAL_REPORT, lines, at)
         self._print(lines)

@@ -1,4 +1,8 @@
-"""What the emulated N5 prints, as plain text a person can read (42 columns, Bulgarian)."""
+"""What the emulated N5 prints, as plain text a person can read (42 columns, Bulgarian).
+
+Everything on the paper is Bulgarian, as a real N5 prints it: protocol names (``MEDIUM_CARD``,
+``BULSTAT``) are turned into the words of a Bulgarian receipt here, never printed as they are.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,49 @@ from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 
+from ..wire import CYRILLIC_VAT_GROUPS, VAT_CLASSES, VAT_GROUPS
+
 WIDTH = 42
 HEADER = ("ДЕМО ЕООД", "ЕИК 000000000", "гр. София, ул. Емулатор 5", "Обект: Магазин 1")
+# The protocol's payment media (wire.MEDIUMS) as a Bulgarian receipt names them.
+MEDIA = {
+    "MEDIUM_CASH": "В брой",
+    "MEDIUM_CHECK": "Чек",
+    "MEDIUM_COUPON": "Купон",
+    "MEDIUM_EXT_COUPON": "Външен купон",
+    "MEDIUM_PACKAGING": "Амбалаж",
+    "MEDIUM_INTERNAL_SERVICE": "Вътрешно обслужване",
+    "MEDIUM_DAMAGE": "Повреди",
+    "MEDIUM_CARD": "Карта",
+    "MEDIUM_BANK": "Банков превод",
+    "MEDIUM_NZOK": "НЗОК",
+    "MEDIUM_RESERVE2": "Резерв 2",
+}
+# The buyer's identification types (wire.IDENT_TYPES) as an invoice prints them.
+IDENT_TYPES = {"BULSTAT": "ЕИК", "EGN": "ЕГН", "LNCH": "ЛНЧ", "SERVICE": "Сл. №"}
+
+
+# VAT groups as N-18 prints them: the Cyrillic letter (the protocol's Latin B is Б) and its rate.
+VAT_LETTERS = dict(zip(VAT_GROUPS, CYRILLIC_VAT_GROUPS, strict=True))
+VAT_NAMES = {
+    vat.code: VAT_LETTERS[vat.code] + ("" if vat.rate is None else f" {vat.rate:.2f}%")
+    for vat in VAT_CLASSES
+}
+
+
+def vat_group(letter: str) -> str:
+    """A VAT group's letter on paper ("Б" for the protocol's ``B``)."""
+    return VAT_LETTERS.get(letter, letter)
+
+
+def medium(name: str) -> str:
+    """A payment medium's name on paper ("Карта" for ``MEDIUM_CARD``)."""
+    return MEDIA.get(name, name)
+
+
+def ident_type(name: str) -> str:
+    """A buyer identification type's name on paper ("ЕИК" for ``BULSTAT``)."""
+    return IDENT_TYPES.get(name, name)
 
 
 def money(value: Decimal) -> str:
@@ -41,11 +86,18 @@ def footer(number: int, at: datetime, serial_number: str, fiscal_memory_number: 
     ]
 
 
-def amounts_by_key(title: str, amounts: dict[str, Decimal], label: str = "") -> list[str]:
-    """A titled block of ``key  amount`` rows, or nothing when there are no amounts."""
+def amounts_by_key(
+    title: str, amounts: dict[str, Decimal], label: str = "", names: dict[str, str] | None = None
+) -> list[str]:
+    """A titled block of ``key  amount`` rows (``names`` gives a key its printed name), or
+    nothing when there are no amounts."""
     if not amounts:
         return []
-    rows = [columns(f"{label}{key}", money(value)) for key, value in sorted(amounts.items())]
+    names = names or {}
+    rows = [
+        columns(f"{label}{names.get(key, key)}", money(value))
+        for key, value in sorted(amounts.items())
+    ]
     return [title, *rows]
 
 
