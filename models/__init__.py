@@ -19,3 +19,4 @@ from . import (  # noqa: F401
     pos_session,
     res_config_settings,
 )
+from . import fiscal_source_confirmation  # noqa: F401

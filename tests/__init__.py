@@ -10,5 +10,6 @@ from . import (  # noqa: F401
     test_pos_order,
     test_pos_tour,
     test_report_wizard,
+    test_setup_flow,
     test_z_report,
 )
