@@ -29,6 +29,8 @@
         "data/ir_cron_data.xml",
         "wizards/fiscal_report_views.xml",
         "views/fiscal_report_menus.xml",
+        "views/fiscal_device_probe_views.xml",
+        "views/fiscal_device_dashboard_views.xml",
     ],
     "demo": ["data/fiscal_device_demo.xml"],
     "assets": {

@@ -19,4 +19,5 @@ from . import (  # noqa: F401
     pos_session,
     res_config_settings,
 )
+from . import fiscal_device_dashboard  # noqa: F401
 from . import fiscal_source_confirmation  # noqa: F401
