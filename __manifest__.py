@@ -30,6 +30,8 @@
         "wizards/fiscal_report_views.xml",
         "views/fiscal_report_menus.xml",
         "views/res_config_settings_views.xml",
+        "views/fiscal_device_probe_views.xml",
+        "views/fiscal_device_dashboard_views.xml",
     ],
     "demo": ["data/fiscal_device_demo.xml"],
     "assets": {

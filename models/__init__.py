@@ -24,3 +24,5 @@ from . import (  # noqa: F401
     pos_order_fiscal_receipt,
     pos_order_registration,
 )
+from . import fiscal_device_dashboard  # noqa: F401
+from . import fiscal_source_confirmation  # noqa: F401

@@ -59,6 +59,7 @@ class AccountMove(models.Model):
     # ------------------------------------------------------------------
 
     def action_fiscalize(self):
+        results = []
         for move in self:
             if move.move_type != "out_invoice" or move.state != "posted":
                 raise UserError(
@@ -71,8 +72,8 @@ class AccountMove(models.Model):
             device = move._fiscal_target_device()
             if not device:
                 raise UserError(move._fiscal_no_device_message())
-            move._fiscalize(device)
-        return True
+            results.append(move._fiscalize(device))
+        return self._fiscal_confirmation(results)
 
     def write(self, vals):
         leaves_posted = "state" in vals and vals["state"] != "posted"
@@ -100,6 +101,7 @@ class AccountMove(models.Model):
                 move.show_reset_to_draft_button = False
 
     def action_fiscal_storno(self):
+        results = []
         for move in self:
             if move.move_type != "out_refund" or move.state != "posted":
                 raise UserError(
@@ -108,8 +110,8 @@ class AccountMove(models.Model):
                         move=move.display_name,
                     )
                 )
-            move._fiscal_storno()
-        return True
+            results.append(move._fiscal_storno())
+        return self._fiscal_confirmation(results)
 
     # ------------------------------------------------------------------
     # Business methods

@@ -13,11 +13,28 @@ from decimal import Decimal
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..fiscal_device_lib.core import PaymentKind
 from ..fiscal_device_lib.families import families
 from ..fiscal_device_lib.families import family as device_family
 
 # Odoo tax types whose amount is a percentage of the price.
 PERCENT_TAX_TYPES = ("percent", "division")
+# The payment kind proposed for a journal type and a POS payment method type.
+JOURNAL_TYPE_KINDS = {"cash": PaymentKind.CASH, "bank": PaymentKind.CARD}
+POS_METHOD_TYPE_KINDS = {
+    "cash": PaymentKind.CASH,
+    "bank": PaymentKind.CARD,
+    "pay_later": PaymentKind.CREDIT,
+}
+# Odoo's standard units of measure and the English name a family's unit label ends with.
+STANDARD_UOM_WORDS = (
+    ("uom.product_uom_unit", "piece"),
+    ("uom.product_uom_kgm", "kilogram"),
+    ("uom.product_uom_litre", "litre"),
+    ("uom.product_uom_meter", "metre"),
+    ("uom.uom_square_meter", "square metre"),
+    ("uom.product_uom_cubic_meter", "cubic metre"),
+)
 
 
 def tax_rate(tax):
@@ -158,3 +175,115 @@ class FiscalDevice(models.Model):
                 )
             if tax and tax not in device.tax_map_ids.tax_id:
                 device.tax_map_ids = [Command.create({"tax_id": tax.id, "vat_class": vat_class})]
+
+    def _propose_payment_mapping(self):
+        """Commands for ``payment_map_ids`` mapping each unmapped cash and bank journal and
+        POS payment method of the company to the device family's payment kind of its type
+        (cash -> cash, bank -> card, customer account -> credit); kinds the family does not
+        take are left out."""
+        self.ensure_one()
+        kinds = {PaymentKind(kind) for kind in device_family(self.family).payment_kinds}
+        commands = []
+        journals = self.env["account.journal"]
+        mapped_journals = self.payment_map_ids.journal_id
+        for journal in journals.search(
+            [
+                *journals._check_company_domain(self.company_id),
+                ("type", "in", tuple(JOURNAL_TYPE_KINDS)),
+                ("id", "not in", mapped_journals.ids),
+            ]
+        ):
+            kind = JOURNAL_TYPE_KINDS[journal.type]
+            if kind in kinds:
+                commands.append(
+                    Command.create({"journal_id": journal.id, "payment_kind": kind.value})
+                )
+        if "pos.payment.method" in self.env:
+            Method = self.env["pos.payment.method"]
+            mapped_methods = self.payment_map_ids.pos_payment_method_id
+            for method in Method.search(
+                [
+                    *Method._check_company_domain(self.company_id),
+                    ("id", "not in", mapped_methods.ids),
+                ]
+            ):
+                kind = POS_METHOD_TYPE_KINDS.get(method.type)
+                if kind in kinds:
+                    commands.append(
+                        Command.create(
+                            {"pos_payment_method_id": method.id, "payment_kind": kind.value}
+                        )
+                    )
+        return commands
+
+    def _propose_uom_mapping(self):
+        """Commands for ``uom_map_ids`` mapping Odoo's standard units of measure to the device
+        family's unit of the same name (Caspos: piece, kilogram, litre, metre, m², m³); empty
+        for a family whose lines carry no unit."""
+        self.ensure_one()
+        units = device_family(self.family).units
+        mapped = self.uom_map_ids.uom_id
+        commands = []
+        for xmlid, word in STANDARD_UOM_WORDS:
+            uom = self.env.ref(xmlid, raise_if_not_found=False)
+            # the family's labels end with the unit's English name: "KQ (kilogram)"
+            unit = next((unit for unit in units if unit.label.endswith(f"({word})")), None)
+            if uom and unit and uom not in mapped:
+                commands.append(Command.create({"uom_id": uom.id, "quantity_type": unit.code}))
+        return commands
+
+    def _propose_mappings(self):
+        """Add the proposed tax, payment and unit mappings (what is mapped already stays)."""
+        for device in self.filtered("kind"):
+            device.sudo().write(
+                {
+                    "tax_map_ids": device._propose_tax_mapping(),
+                    "payment_map_ids": device._propose_payment_mapping(),
+                    "uom_map_ids": device._propose_uom_mapping(),
+                }
+            )
+
+    def action_propose_mappings(self):
+        """Button "Propose mappings": map the company's taxes by rate, its journals and POS
+        payment methods by type and the standard units, then say what is still unmapped."""
+        self.ensure_one()
+        before = (len(self.tax_map_ids), len(self.payment_map_ids), len(self.uom_map_ids))
+        self._propose_mappings()
+        added = (
+            len(self.tax_map_ids) - before[0],
+            len(self.payment_map_ids) - before[1],
+            len(self.uom_map_ids) - before[2],
+        )
+        message = _(
+            "Added %(taxes)s tax, %(payments)s payment and %(units)s unit mappings.",
+            taxes=added[0],
+            payments=added[1],
+            units=added[2],
+        )
+        unmapped = self._unmappable_sale_taxes()
+        if unmapped:
+            message += " " + _(
+                "No VAT class of %(device)s has the rate of %(taxes)s: map them by hand or "
+                "correct the taxes.",
+                device=self.display_name,
+                taxes=", ".join(unmapped.mapped("display_name")),
+            )
+        return self._notify(_("Mappings proposed"), message)
+
+    def _unmappable_sale_taxes(self):
+        """The company's sales taxes still without a VAT class on this device."""
+        Tax = self.env["account.tax"]
+        return Tax.search(
+            [
+                *Tax._check_company_domain(self.company_id),
+                ("type_tax_use", "=", "sale"),
+                ("id", "not in", self.tax_map_ids.tax_id.ids),
+            ]
+        )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        devices = super().create(vals_list)
+        # a new device works on first use: nobody has to know its VAT class codes
+        devices._propose_mappings()
+        return devices

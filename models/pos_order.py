@@ -61,11 +61,10 @@ class PosOrder(models.Model):
     # ------------------------------------------------------------------
 
     def action_fiscalize(self):
-        for order in self:
-            order._fiscal_send()
-        return True
+        return self._fiscal_confirmation([order._fiscal_send() for order in self])
 
     def action_fiscal_storno(self):
+        results = []
         for order in self:
             if not order._fiscal_is_storno():
                 raise UserError(
@@ -75,8 +74,8 @@ class PosOrder(models.Model):
                         order=order.display_name,
                     )
                 )
-            order._fiscal_send()
-        return True
+            results.append(order._fiscal_send())
+        return self._fiscal_confirmation(results)
 
     def fiscalize_from_ui(self):
         """Fiscalize (or, for a refund, storno) a paid order for the Point of Sale screen.

@@ -1,5 +1,6 @@
 from . import (  # noqa: F401
     test_controller,
+    test_dashboard,
     test_fiscal_flows,
     test_fiscal_flows_vat,
     test_fiscal_invoice,
@@ -11,6 +12,7 @@ from . import (  # noqa: F401
     test_pos_tour,
     test_report_wizard,
     test_sale_number,
+    test_setup_flow,
     test_test_documents,
     test_translations,
     test_z_report,

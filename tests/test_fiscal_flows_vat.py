@@ -97,6 +97,7 @@ class TestFiscalDeviceFacts(AccountTestInvoicingCommon):
     def test_units_departments_and_payment_kinds_of_the_devices_family_only(self):
         kilogram = self.env.ref("uom.product_uom_kgm")
         caspos_unit = family("caspos").units[1]
+        self.caspos.uom_map_ids.unlink()  # the standard units were proposed on creation
         mapping = self.env["fiscal.device.uom"].create(
             {"device_id": self.caspos.id, "uom_id": kilogram.id, "quantity_type": caspos_unit.code}
         )

@@ -1,5 +1,6 @@
 from . import (  # noqa: F401
     fiscal_cash_move,
+    fiscal_device_probe,
     fiscal_document_resolve,
     fiscal_report,
     fiscal_report_operations,

@@ -31,11 +31,18 @@ def assert_registered(shop, family, document, entry):
         assert entry["qr"] == document["qr_payload"]
 
 
+def assert_confirmation(action, document):
+    """Fiscalize and Storno answer with a notification naming the fiscal id."""
+    assert action["tag"] == "display_notification", action
+    assert f"fiscal id {document['short_document_id']}" in action["params"]["message"], action
+
+
 def test_fiscalize_an_invoice(shop, family):
     before = shop.journal(family)
     move_id = shop.invoice(family)
-    assert shop.admin.call("account.move", "action_fiscalize", [move_id]) is True
+    confirmation = shop.admin.call("account.move", "action_fiscalize", [move_id])
     (document,) = shop.documents("account.move", move_id)
+    assert_confirmation(confirmation, document)
     assert document["kind"] in SALE_KINDS
     added = new_entries(before, shop.journal(family))
     assert len(added) == 1, added
@@ -60,14 +67,14 @@ def test_two_fiscalize_presses_at_once_register_one_receipt(server, shop, family
     )
     for client in cashiers:
         client.close()
-    assert True in outcomes, outcomes
+    assert any(isinstance(outcome, dict) for outcome in outcomes), outcomes
     for outcome in outcomes:
         if isinstance(outcome, Exception):
             # the other press waited for the device and was told why, in the user's words
             assert isinstance(outcome, RpcError), outcome
             assert outcome.name == "odoo.exceptions.UserError", outcome
         else:
-            assert outcome is True
+            assert outcome["tag"] == "display_notification", outcome
     documents = shop.documents("account.move", move_id)
     live = [d for d in documents if d["state"] != "failed"]
     assert [d["state"] for d in live] == ["done"], documents
@@ -83,8 +90,9 @@ def test_credit_note_storno(shop, family):
     assert sale["state"] == "done", sale
     before = shop.journal(family)
     credit_note_id = shop.credit_note(invoice_id)
-    assert shop.admin.call("account.move", "action_fiscal_storno", [credit_note_id]) is True
+    confirmation = shop.admin.call("account.move", "action_fiscal_storno", [credit_note_id])
     (storno,) = shop.documents("account.move", credit_note_id)
+    assert_confirmation(confirmation, storno)
     assert storno["kind"] in STORNO_KINDS
     assert storno["parent_id"][0] == sale["id"]
     added = new_entries(before, shop.journal(family))

@@ -1,0 +1,124 @@
+"""What the user sees around Fiscalize and Storno on an invoice or a POS order.
+
+Contract: before a receipt is built, a line whose taxes have no VAT class on the device is
+refused with the tax, its rate and the device's classes (nothing is journaled); after a done
+Fiscalize or Storno, ``_fiscal_confirmation(results)`` posts the fiscal id in the chatter and
+returns a notification action with it; ``fiscal_qr_image_url`` renders the QR as an image
+through Odoo's barcode route.
+"""
+
+from urllib.parse import urlencode
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from ..fiscal_device_lib.core.money import to_decimal
+from .fiscal_device_tax import tax_rate, vat_class_label
+
+# Pixels of the QR image on the form.
+QR_SIZE = 180
+
+
+class FiscalSourceMixin(models.AbstractModel):
+    _inherit = "fiscal.source.mixin"
+
+    fiscal_qr_image_url = fields.Char(
+        string="Fiscal QR image", compute="_compute_fiscal_qr_image_url", compute_sudo=True
+    )
+
+    @api.depends("fiscal_qr_value")
+    def _compute_fiscal_qr_image_url(self):
+        for record in self:
+            value = record.fiscal_qr_value
+            record.fiscal_qr_image_url = value and "/report/barcode/?" + urlencode(
+                {"barcode_type": "QR", "value": value, "width": QR_SIZE, "height": QR_SIZE}
+            )
+
+    def _fiscal_lines(self, device):
+        self._fiscal_check_tax_mapping(device)
+        return super()._fiscal_lines(device)
+
+    def _fiscal_check_tax_mapping(self, device):
+        """Refuse lines whose taxes have no VAT class on ``device`` (and whose category no
+        department replaces), naming each tax, its rate and the device's classes; lines are
+        numbered as the device's checks number them (free lines are not sent)."""
+        mapped = set(device.tax_map_ids.tax_id.ids)
+        departments = set(device.category_map_ids.categ_id.ids)
+        known = device._family()
+        classes = ", ".join(vat_class_label(known, vat) for vat in known.vat_classes)
+        problems = []
+        number = 0
+        for values in self._fiscal_line_values():
+            if not to_decimal(values["quantity"], "quantity") or not values["total"]:
+                continue  # free and empty lines print nothing
+            number += 1
+            taxes = values["taxes"]
+            if mapped & set(taxes.ids) or values["product"].categ_id.id in departments:
+                continue
+            if not taxes:
+                why = _("the line has no tax")
+            else:
+                rate = tax_rate(taxes[:1])
+                why = _(
+                    "tax %(tax)s (%(rate)s) has no VAT class on this device",
+                    tax=taxes[:1].display_name,
+                    rate=f"{rate:f} %" if rate is not None else _("not a percentage"),
+                )
+            problems.append(
+                _(
+                    "line %(number)s: VAT class is missing (map the line's tax to a device VAT "
+                    "class): %(why)s; its VAT classes are %(classes)s",
+                    number=number,
+                    why=why,
+                    classes=classes,
+                )
+            )
+        if problems:
+            raise UserError(
+                _(
+                    "The document cannot be sent to fiscal device %(device)s:\n%(problems)s\n"
+                    "Propose mappings (on the device) maps every sales tax whose rate a VAT "
+                    "class has; otherwise map the tax by hand or correct it.",
+                    device=device.display_name,
+                    problems="\n".join("• " + problem for problem in problems),
+                )
+            )
+
+    def _fiscal_confirmation(self, results):
+        """Post each done ``JournalResult`` of ``results`` (one per record of ``self``, in
+        order) in its record's chatter and return a notification naming the fiscal ids."""
+        lines = []
+        for record, result in zip(self, results, strict=True):
+            if result is None or not result.done:
+                continue
+            text = record._fiscal_confirmation_text(result)
+            lines.append(text)
+            record.sudo().message_post(body=text)
+        if not lines:
+            return True
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": _("Registered on the fiscal device"),
+                "message": "\n".join(lines),
+                "type": "success",
+                "sticky": False,
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    def _fiscal_confirmation_text(self, result):
+        what = _("Storno") if result.kind in ("storno", "credit_note") else _("Fiscal receipt")
+        text = _(
+            "%(what)s of %(record)s registered on %(device)s: fiscal id %(fiscal_id)s, "
+            "number %(number)s.",
+            what=what,
+            record=self.display_name,
+            device=result.device_name,
+            fiscal_id=result.short_id or result.fiscal_id or "-",
+            number=result.number or result.device_number or "-",
+        )
+        if result.is_test:
+            text += " " + _("(test document of a built-in emulator)")
+        return text
