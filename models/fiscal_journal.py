@@ -182,24 +182,29 @@ class FiscalDevice(models.Model):
     def _journal_failure(self, document_id, error, driver):
         """Record why a sent document is not done, from the error's ``outcome``; returns its
         ``JournalResult``."""
+        values = self._journal_failure_values(error, driver.supports(Capability.IDEMPOTENT))
+        with self._journal() as env:
+            document = env["fiscal.document"].browse(document_id)
+            document.write(values)
+            return JournalResult.from_document(document)
+
+    def _journal_failure_values(self, error, idempotent):
+        """The values recording ``error`` on a sent document (``idempotent``: the device
+        deduplicates a resent uuid)."""
         if error.outcome is Outcome.NOTHING_REGISTERED:
             state = "failed"
-        elif error.outcome is Outcome.MAY_BE_REGISTERED and driver.supports(Capability.IDEMPOTENT):
+        elif error.outcome is Outcome.MAY_BE_REGISTERED and idempotent:
             state = "sending"  # resent with the same uuid on the next attempt
         else:
             # may be registered, or registered but not printed: resolved from the device
             state = "unknown"
-        values = {
+        return {
             "state": state,
             "error_code": str(getattr(error, "code", "") or ""),
             "error_message": getattr(error, "message", "") or str(error),
             "error_hint": getattr(error, "hint", ""),
             "answered_at": fields.Datetime.now(),
         }
-        with self._journal() as env:
-            document = env["fiscal.document"].browse(document_id)
-            document.write(values)
-            return JournalResult.from_document(document)
 
     def _run_report(self, kind, **options):
         """X or Z report, journaled like a document (a Z report closes the shift); ``options``
@@ -228,6 +233,20 @@ class FiscalDevice(models.Model):
             )
         return done
 
+    def _service_document_values(self, kind, request, service_uuid):
+        """A ``sending`` document of an operation that registers no sale."""
+        return {
+            "device_id": self.id,
+            "company_id": self.company_id.id,
+            "kind": kind,
+            "state": "sending",
+            "uuid": service_uuid,
+            "request_json": json.dumps(request, indent=2, ensure_ascii=False),
+            "currency_id": (self.currency_id or self.company_id.currency_id).id,
+            "user_id": self.env.uid,
+            "sent_at": fields.Datetime.now(),
+        }
+
     def _run_service(self, kind, request, operation, uuid=None):
         """Journal then run ``operation(driver)``, an operation that registers no sale (a
         report, a reading, a setting), as a fiscal document of ``kind``. ``operation`` returns
@@ -236,24 +255,9 @@ class FiscalDevice(models.Model):
         self.ensure_one()
         service_uuid = uuid or str(uuid_lib.uuid4())
         with self._driver() as driver:
+            values = self._service_document_values(kind, request, service_uuid)
             with self._journal() as env:
-                document_id = (
-                    env["fiscal.document"]
-                    .create(
-                        {
-                            "device_id": self.id,
-                            "company_id": self.company_id.id,
-                            "kind": kind,
-                            "state": "sending",
-                            "uuid": service_uuid,
-                            "request_json": json.dumps(request, indent=2, ensure_ascii=False),
-                            "currency_id": (self.currency_id or self.company_id.currency_id).id,
-                            "user_id": self.env.uid,
-                            "sent_at": fields.Datetime.now(),
-                        }
-                    )
-                    .id
-                )
+                document_id = env["fiscal.document"].create(values).id
             try:
                 result = operation(driver)
             except FiscalError as error:

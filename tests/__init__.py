@@ -10,5 +10,6 @@ from . import (  # noqa: F401
     test_pos_order,
     test_pos_tour,
     test_report_wizard,
+    test_shift_close_fleet,
     test_z_report,
 )
