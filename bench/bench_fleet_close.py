@@ -85,7 +85,7 @@ def main() -> None:
                     )
                     for n, peer in enumerate(silent)
                 ]
-                env["fiscal.device"].create(values)
+                fleet_ids = env["fiscal.device"].create(values).ids
                 admin_id = admin.id
             odoo.sql_db.close_all()  # the run starts with no pooled connection
             with ConnectionSampler(registry.db_name, args) as sampler:
@@ -100,7 +100,8 @@ def main() -> None:
             with registry.cursor() as cr:
                 cr.execute(
                     "SELECT state, count(*) FROM fiscal_document WHERE kind = 'z_report' "
-                    "GROUP BY state ORDER BY state"
+                    "AND device_id = ANY(%s) GROUP BY state ORDER BY state",
+                    (fleet_ids,),
                 )
                 journal = dict(cr.fetchall())
     finally:

@@ -22,9 +22,10 @@ from .fiscal_journal_result import JournalResult
 
 _logger = logging.getLogger(__name__)
 
-# Devices the scheduled close talks to at once. Device threads hold no database connection,
-# so this bounds threads and sockets only; the run uses two connections whatever the fleet.
-CRON_CONCURRENCY = 64
+# Devices the scheduled close talks to at once. A device thread holds no database connection
+# and mostly waits (on its device, or on the cron's thread to journal): the bound is there for
+# threads and sockets only, high enough that silent devices never queue behind answering ones.
+CRON_CONCURRENCY = 512
 SHIFT_DOCUMENT_KINDS = ("sale", "invoice", "storno", "credit_note", "cash_in", "cash_out")
 
 

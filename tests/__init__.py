@@ -2,6 +2,7 @@ from . import (  # noqa: F401
     test_controller,
     test_fiscal_flows,
     test_fiscal_flows_vat,
+    test_fiscal_gross,
     test_fiscal_invoice,
     test_fiscal_journal,
     test_fiscal_lock,
