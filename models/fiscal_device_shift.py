@@ -85,11 +85,11 @@ class FiscalDevice(models.Model):
         outcome ``closed`` (detail: the Z report's fiscal.document id), ``not_due`` or
         ``failed`` (detail: the message; a failure leaves an activity for the fiscal managers).
 
-        Only this thread touches the database, on two cursors whatever the fleet size: the lock
-        cursor holds each closed device's row lock (as ``_driver()`` does for a cashier) until
-        the run ends and writes the devices; the journal cursor commits each Z report
-        ``sending`` before its device is called, and its outcome after, in batches. Device
-        threads hold no cursor: they only talk to their device (see ``_FleetClose``).
+        Only this thread touches the database, on two cursors besides its own whatever the fleet
+        size: the lock cursor holds each closed device's row lock (as ``_driver()`` does for a
+        cashier) until the run ends and writes the devices; the journal cursor commits each Z
+        report ``sending`` before its device is called, and its outcome after, in batches.
+        Device threads hold no cursor: they only talk to their device (see ``_FleetClose``).
         """
         now = now or fields.Datetime.now()
         devices = self.search([])
