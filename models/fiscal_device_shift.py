@@ -341,10 +341,15 @@ class _FleetClose:
         """Decide which asking devices are due; journal their Z reports, then let them go."""
         orders = {}
         try:
+            starts = self._shift_starts([device_id for device_id, state, _a in asks if not state])
             for device_id, state, _ask in asks:
                 device = self.devices.browse(device_id)
                 try:
-                    is_open, opened_at = device._shift_of(state)
+                    if state is None:
+                        # no shift state from the device (N5): the journal's, read for all at once
+                        is_open, opened_at = starts[device_id]
+                    else:
+                        is_open, opened_at = device._shift_of(state)
                     if device._shift_close_due(is_open, opened_at, self.now):
                         orders[device_id] = device._z_report_order()
                     else:
@@ -370,6 +375,38 @@ class _FleetClose:
         finally:
             for device_id, _state, ask in asks:
                 ask.answer(orders.get(device_id))
+
+    def _shift_starts(self, device_ids):
+        """{device id: (open, opened at)} from the journal, as ``_first_document_of_shift`` reads
+        it device by device: the first document since the last done Z report, for every device
+        of ``device_ids`` in one query."""
+        if not device_ids:
+            return {}
+        self.devices.env["fiscal.document"].flush_model()
+        cr = self.devices.env.cr
+        cr.execute(
+            SQL(
+                """
+                SELECT device.id, first.id IS NOT NULL, first.sent_at
+                  FROM unnest(%(devices)s::int[]) AS device(id)
+                  LEFT JOIN LATERAL (
+                        SELECT id FROM fiscal_document
+                         WHERE device_id = device.id AND kind = 'z_report' AND state = 'done'
+                         ORDER BY id DESC LIMIT 1
+                  ) AS last_z ON TRUE
+                  LEFT JOIN LATERAL (
+                        SELECT id, sent_at FROM fiscal_document
+                         WHERE device_id = device.id AND kind IN %(kinds)s
+                           AND state IN ('done', 'unknown', 'sending')
+                           AND id > COALESCE(last_z.id, 0)
+                         ORDER BY id LIMIT 1
+                  ) AS first ON TRUE
+                """,
+                devices=list(device_ids),
+                kinds=tuple(SHIFT_DOCUMENT_KINDS),
+            )
+        )
+        return {device_id: (found, sent_at or None) for device_id, found, sent_at in cr.fetchall()}
 
     def _finish(self, ends):
         """Journal the outcomes of devices that ended together, in one transaction."""
