@@ -3,6 +3,7 @@ from urllib.parse import quote as url_quote
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import create_index
 
 from ..fiscal_device_lib.core import Capability, DocumentKind, to_jsonable
 from .fiscal_journal_result import JournalResult
@@ -130,6 +131,16 @@ class FiscalDocument(models.Model):
     sent_at = fields.Datetime(readonly=True)
     answered_at = fields.Datetime(readonly=True)
     can_print_again = fields.Boolean(compute="_compute_can_print_again")
+
+    def init(self):
+        # a device's last Z report and the first document of its shift (the scheduled close),
+        # its documents of a kind: one index range on a journal of millions of documents
+        create_index(
+            self.env.cr,
+            "fiscal_document_device_kind_id_index",
+            self._table,
+            ["device_id", "kind", "id"],
+        )
 
     @api.depends("kind", "short_document_id", "document_number", "source_name", "uuid")
     def _compute_name(self):

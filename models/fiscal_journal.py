@@ -48,7 +48,26 @@ class FiscalDevice(models.Model):
         with self.env.registry.cursor() as cr:
             cr.execute(SQL("SET LOCAL lock_timeout = %s", f"{int(self._journal_lock_ms())}ms"))
             yield self.env(cr=cr, su=True)
-        self.env.invalidate_all()
+        self._journal_invalidate()
+
+    def _journal_invalidate(self):
+        """Forget in the caller's cache what a journal commit may have changed: the fiscal
+        models, and the fiscal fields its sources compute from the journal. The rest (the
+        invoice, its lines, products) stays: re-reading it cost a dozen queries per Fiscalize."""
+        registry = self.env.registry
+        for name in list(registry):
+            # the journal writes documents, never a device: its row is locked by the caller
+            if name.startswith("fiscal.") and name != "fiscal.device":
+                self.env[name].invalidate_model()
+        for name in registry.descendants(["fiscal.source.mixin"], "_inherit"):
+            model = self.env[name]
+            model.invalidate_model(
+                [
+                    field_name
+                    for field_name, field in model._fields.items()
+                    if (field.compute and not field.store) or field_name == "fiscal_document_ids"
+                ]
+            )
 
     def _journal_lock_ms(self):
         return max(self.lock_timeout, 1.0) * 1000
@@ -151,15 +170,26 @@ class FiscalDevice(models.Model):
         return receipt_from_dict(request)
 
     def _journal_create(self, payload, source, parent):
-        """Journal ``payload`` as a new document on the journal's cursor; a sale that needs an
-        N-18 unique sale number takes it there, committed with the document."""
+        """Journal ``payload`` as ``sending`` (committed); returns the document id. One INSERT:
+        the values are the ORM's, the name computed as the ORM would (``_compute_name``); a sale
+        that needs an N-18 unique sale number takes it there, committed with the document."""
         with self._journal() as env:
             if self._sale_number_missing(payload):
                 payload.sale_number = self._sale_number_take(env.cr)
-            return env["fiscal.document"].create(self._journal_values(payload, source, parent)).id
+            values = self._journal_values(payload, source, parent)
+            env.cr.execute(
+                SQL(
+                    "INSERT INTO fiscal_document (%s) VALUES %s RETURNING id",
+                    SQL(", ").join(SQL.identifier(column) for column in values),
+                    tuple(values.values()),
+                )
+            )
+            return env.cr.fetchone()[0]
 
     def _journal_values(self, payload, source, parent):
+        """The new document's column values, stored computed fields included (no ORM create)."""
         currency = self.currency_id or self.company_id.currency_id
+        now = fields.Datetime.now()
         values = {
             "device_id": self.id,
             "company_id": self.company_id.id,
@@ -171,13 +201,18 @@ class FiscalDevice(models.Model):
                 payload.total if isinstance(payload, Receipt) else abs(payload.amount)
             ),
             "currency_id": currency.id,
-            "parent_id": parent.id if parent else False,
+            "parent_id": parent.id if parent else None,
             "user_id": self.env.uid,
-            "sent_at": fields.Datetime.now(),
-            "sale_number": getattr(payload, "sale_number", "") or False,
+            "sent_at": now,
+            "sale_number": getattr(payload, "sale_number", "") or None,
+            # stored compute of fiscal.document, which a plain INSERT does not run
+            "is_test": bool(self.is_emulator),
         }
         if source:
             values.update(res_model=source._name, res_id=source.id, source_name=source.display_name)
+        values["name"] = self.env["fiscal.document"].new(values).name
+        values.update(create_uid=self.env.uid, create_date=now, write_uid=self.env.uid)
+        values["write_date"] = now
         return values
 
     def _journal_result(self, document_id, result):
@@ -194,24 +229,29 @@ class FiscalDevice(models.Model):
     def _journal_failure(self, document_id, error, driver):
         """Record why a sent document is not done, from the error's ``outcome``; returns its
         ``JournalResult``."""
+        values = self._journal_failure_values(error, driver.supports(Capability.IDEMPOTENT))
+        with self._journal() as env:
+            document = env["fiscal.document"].browse(document_id)
+            document.write(values)
+            return JournalResult.from_document(document)
+
+    def _journal_failure_values(self, error, idempotent):
+        """The values recording ``error`` on a sent document (``idempotent``: the device
+        deduplicates a resent uuid)."""
         if error.outcome is Outcome.NOTHING_REGISTERED:
             state = "failed"
-        elif error.outcome is Outcome.MAY_BE_REGISTERED and driver.supports(Capability.IDEMPOTENT):
+        elif error.outcome is Outcome.MAY_BE_REGISTERED and idempotent:
             state = "sending"  # resent with the same uuid on the next attempt
         else:
             # may be registered, or registered but not printed: resolved from the device
             state = "unknown"
-        values = {
+        return {
             "state": state,
             "error_code": str(getattr(error, "code", "") or ""),
             "error_message": getattr(error, "message", "") or str(error),
             "error_hint": getattr(error, "hint", ""),
             "answered_at": fields.Datetime.now(),
         }
-        with self._journal() as env:
-            document = env["fiscal.document"].browse(document_id)
-            document.write(values)
-            return JournalResult.from_document(document)
 
     def _run_report(self, kind, **options):
         """X or Z report, journaled like a document (a Z report closes the shift); ``options``
@@ -240,6 +280,20 @@ class FiscalDevice(models.Model):
             )
         return done
 
+    def _service_document_values(self, kind, request, service_uuid):
+        """A ``sending`` document of an operation that registers no sale."""
+        return {
+            "device_id": self.id,
+            "company_id": self.company_id.id,
+            "kind": kind,
+            "state": "sending",
+            "uuid": service_uuid,
+            "request_json": json.dumps(request, indent=2, ensure_ascii=False),
+            "currency_id": (self.currency_id or self.company_id.currency_id).id,
+            "user_id": self.env.uid,
+            "sent_at": fields.Datetime.now(),
+        }
+
     def _run_service(self, kind, request, operation, uuid=None):
         """Journal then run ``operation(driver)``, an operation that registers no sale (a
         report, a reading, a setting), as a fiscal document of ``kind``. ``operation`` returns
@@ -248,24 +302,9 @@ class FiscalDevice(models.Model):
         self.ensure_one()
         service_uuid = uuid or str(uuid_lib.uuid4())
         with self._driver() as driver:
+            values = self._service_document_values(kind, request, service_uuid)
             with self._journal() as env:
-                document_id = (
-                    env["fiscal.document"]
-                    .create(
-                        {
-                            "device_id": self.id,
-                            "company_id": self.company_id.id,
-                            "kind": kind,
-                            "state": "sending",
-                            "uuid": service_uuid,
-                            "request_json": json.dumps(request, indent=2, ensure_ascii=False),
-                            "currency_id": (self.currency_id or self.company_id.currency_id).id,
-                            "user_id": self.env.uid,
-                            "sent_at": fields.Datetime.now(),
-                        }
-                    )
-                    .id
-                )
+                document_id = env["fiscal.document"].create(values).id
             try:
                 result = operation(driver)
             except FiscalError as error:

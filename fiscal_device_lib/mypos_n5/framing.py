@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal
 
 from ..core import jsonwire
 from ..core.errors import MalformedAnswer
@@ -105,24 +104,11 @@ def split_messages(buffer: bytes) -> tuple[list[bytes], bytes]:
     return messages, bytes(rest)
 
 
-def _trimmed(value: object) -> object:
-    """Decimals without trailing zeros (``2.40`` -> ``2.4``, ``100`` stays ``100``): the wire
-    form the device has always been sent, still exact."""
-    if isinstance(value, Decimal) and value.is_finite():
-        sign, digits, exponent = value.as_tuple()
-        while exponent < 0 and len(digits) > 1 and digits[-1] == 0:  # exact: no context rounding
-            digits, exponent = digits[:-1], exponent + 1
-        return Decimal((sign, digits, exponent))
-    if isinstance(value, dict):
-        return {key: _trimmed(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_trimmed(item) for item in value]
-    return value
-
-
 def encode(message: object) -> bytes:
-    """Compact UTF-8 JSON by the core's one writer: Decimals exact, floats refused."""
-    return jsonwire.encode(_trimmed(message))
+    """Compact UTF-8 JSON by the core's one writer: Decimals exact, floats refused, without
+    trailing fraction zeros (``2.40`` -> ``2.4``): the wire form the device has always been
+    sent."""
+    return jsonwire.encode(message, trim_decimals=True)
 
 
 def encode_request(method: str, params: object, request_id: int) -> bytes:

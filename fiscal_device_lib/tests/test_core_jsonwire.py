@@ -101,3 +101,26 @@ def test_loads_refuses_what_a_lenient_reader_guesses(data, message):
     with pytest.raises(JsonError) as caught:
         loads(data)
     assert str(caught.value).startswith(message)
+
+
+@pytest.mark.parametrize(
+    ("text", "written"),
+    [
+        ("2.40", "2.4"),
+        ("100", "100"),
+        ("10.0", "10"),
+        ("0.00", "0.00"),  # a zero keeps its form: the N5 has always been sent it so
+        ("-0.50", "-0.5"),
+        ("1.50E-7", "0.00000015"),
+        ("1.20E+3", "1200"),
+        ("99999999999999.990", "99999999999999.99"),
+    ],
+)
+def test_trimmed_decimals_lose_only_trailing_fraction_zeros(text, written):
+    value = Decimal(text)
+    message = {"a": value, "b": [value, {"c": value}]}
+    assert dumps(message, trim_decimals=True) == (
+        f'{{"a":{written},"b":[{written},{{"c":{written}}}]}}'
+    )
+    assert dumps(value, trim_decimals=True) == written
+    assert loads(written) == value
