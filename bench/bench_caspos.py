@@ -8,6 +8,8 @@ ready-made. Target: ratio <= 1.05. The driver keeps its connection open, which a
 driver's own cost is not hidden by the connection it saves.
 """
 
+# pylint: disable=print-used  # a command-line program: its output is for the terminal
+
 from __future__ import annotations
 
 import argparse

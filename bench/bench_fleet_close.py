@@ -12,6 +12,8 @@ and the peak number of database connections to the bench database during the run
 Goal (issue 14): wall time <= 1.2 x one timeout; connections <= 8 whatever the fleet size.
 """
 
+# pylint: disable=print-used  # a command-line program: its output is for the terminal
+
 from __future__ import annotations
 
 import argparse

@@ -22,6 +22,8 @@ With ``--database`` the generated rows (uuid ``bench-...``) are deleted at the e
 ``--keep``. Goal (issue 14): every search under 100 ms.
 """
 
+# pylint: disable=print-used  # a command-line program: its output is for the terminal
+
 from __future__ import annotations
 
 import argparse

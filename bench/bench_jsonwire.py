@@ -6,6 +6,8 @@ ratio from one run. The body is built as the Caspos serialiser builds it: Decima
 2 (money) or 3 (quantity) places, enums' values, nested dicts and lists, non-ASCII names.
 """
 
+# pylint: disable=print-used  # a command-line program: its output is for the terminal
+
 from __future__ import annotations
 
 import argparse

@@ -10,6 +10,8 @@ Prints the medians and the ratios to the bare path (target <= 1.05).
     python bench/bench_n5.py [--rounds 300]
 """
 
+# pylint: disable=print-used  # a command-line program: its output is for the terminal
+
 from __future__ import annotations
 
 import argparse

@@ -19,6 +19,8 @@ Needs Chromium (``/usr/bin/chromium``) and the ``websocket-client`` module in Od
 (``--pythonpath`` adds a directory holding it).
 """
 
+# pylint: disable=print-used  # a command-line program: its output is for the terminal
+
 from __future__ import annotations
 
 import argparse

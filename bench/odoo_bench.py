@@ -10,6 +10,8 @@ copy dropped at the end unless ``--keep``. Run the benches with Odoo's own Pytho
 Nothing here asserts: the benches print one run's figures.
 """
 
+# pylint: disable=print-used  # a command-line program: its output is for the terminal
+
 from __future__ import annotations
 
 import argparse

@@ -1,5 +1,7 @@
 """``fiscal-device``: demo, emulators, raw calls and neutral receipts for every device family."""
 
+# pylint: disable=print-used  # a command-line program: its output is for the terminal
+
 from __future__ import annotations
 
 import argparse

@@ -4,6 +4,8 @@ Imports only the core, so that a device package's ``cli`` can use it without loa
 top-level command line (a library never imports its command line).
 """
 
+# pylint: disable=print-used  # a command-line program: its output is for the terminal
+
 from __future__ import annotations
 
 import codecs

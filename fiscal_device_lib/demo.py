@@ -4,6 +4,8 @@ Runs through the same driver interface the Odoo addon uses: open shift, sales wi
 a storno of an earlier sale, cash in and out, X report, Z report; prints each document.
 """
 
+# pylint: disable=print-used  # a command-line program: its output is for the terminal
+
 from __future__ import annotations
 
 import argparse

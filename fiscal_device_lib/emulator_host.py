@@ -20,6 +20,8 @@ Run as ``python -m fiscal_device_lib.emulator_host serve FAMILY STATE_DIR`` (the
 Plain Python: no ERP import, nothing POSIX-only at import time.
 """
 
+# pylint: disable=print-used  # a command-line program: its output is for the terminal
+
 from __future__ import annotations
 
 import contextlib
@@ -304,7 +306,7 @@ def _remove(path: Path, expected_pid: int | None = None) -> None:
                 return
         path.unlink()
     except (OSError, ValueError):
-        pass
+        return  # already gone or rewritten by its next owner: nothing to remove
 
 
 # -- the child -----------------------------------------------------------------------------------

@@ -97,10 +97,11 @@ class AccountMove(models.Model):
 
     @api.depends("move_type")
     def _compute_show_reset_to_draft_button(self):
-        super()._compute_show_reset_to_draft_button()
+        result = super()._compute_show_reset_to_draft_button()
         for move in self.filtered("show_reset_to_draft_button"):
             if move.move_type in MAIN_KINDS and move.sudo()._fiscal_registered_document():
                 move.show_reset_to_draft_button = False
+        return result
 
     def action_fiscal_storno(self):
         results = []

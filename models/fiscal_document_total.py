@@ -82,10 +82,11 @@ class FiscalDocument(models.Model):
     summary = fields.Char(readonly=True, help="What the device answered, in one line.")
 
     def _write_report(self, report):
-        super()._write_report(report)
+        result = super()._write_report(report)
         self._create_totals(report.totals, report.vat)
         if self.kind in ("x_report", "z_report"):
             self._create_journal_day_totals()
+        return result
 
     def _write_service_result(self, result):
         self.write(

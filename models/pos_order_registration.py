@@ -50,12 +50,13 @@ class PosOrder(models.Model):
 
     @api.depends("state", "lines.refunded_orderline_id", "amount_total")
     def _compute_fiscal_fields(self):
-        super()._compute_fiscal_fields()
+        result = super()._compute_fiscal_fields()
         for order in self:
             pending = order.fiscal_state == "none" and order._fiscal_auto_due()
             order.fiscal_pending = pending
             if pending:
                 order.fiscal_state = "pending"
+        return result
 
     def _search_fiscal_pending(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):

@@ -407,7 +407,7 @@ class TestFiscalInvoice(FiscalDeviceCommon):
                 action = device.action_cash_in() if direction == "in" else device.action_cash_out()
                 wizard = (
                     self.env["fiscal.cash.move"]
-                    .with_context(action["context"])
+                    .with_context(**action["context"])
                     .create({"amount": amount})
                 )
                 document = self.env["fiscal.document"].browse(wizard.action_confirm()["res_id"])

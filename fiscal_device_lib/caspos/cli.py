@@ -1,6 +1,8 @@
 """``fiscal-device emulate|call|receipt caspos``: the emulator in the foreground, raw operations,
 neutral receipts."""
 
+# pylint: disable=print-used  # a command-line program: its output is for the terminal
+
 from __future__ import annotations
 
 import argparse
@@ -14,6 +16,7 @@ from ..cli_support import (
     stop_on_signals,
     wait_for,
 )
+from ..core.i18n import Message, _lt
 from .driver import CasposDriver
 from .emulator import CasposEmulator, Faults
 from .emulator.server import MANGLINGS
@@ -122,7 +125,7 @@ def call_command(args: argparse.Namespace) -> int:
     if args.data is not None:
         given = load_json_argument(args.data, "data")
         if not isinstance(given, dict):
-            raise ValidationError("data: must be a JSON object")
+            raise ValidationError(Message(_lt("data: must be a JSON object")))
         if "data" in given:
             top = {k: v for k, v in given.items() if k not in ("data", "operation")}
             data = given["data"]

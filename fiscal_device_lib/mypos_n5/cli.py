@@ -3,6 +3,8 @@
 Imports only ``cli_support``, this package and its emulator, never the top-level command line.
 """
 
+# pylint: disable=print-used  # a command-line program: its output is for the terminal
+
 from __future__ import annotations
 
 import argparse

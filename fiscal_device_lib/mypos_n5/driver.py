@@ -36,6 +36,7 @@ from ..core.errors import (
     OutcomeUnknown,
     ValidationError,
 )
+from ..core.i18n import Message, _lt
 from ..core.interface import Capability, FiscalDevice
 from ..core.money import to_decimal
 from ..core.validation import receipt_problems
@@ -293,9 +294,11 @@ class N5Driver(FiscalDevice):
     def set_invoice_range(self, first: int, last: int) -> None:
         """Program a new range of invoice numbers (SetInvoiceRange)."""
         if not 0 < first <= last:
-            raise ValidationError("invoice range: need 0 < first <= last")
+            raise ValidationError(Message(_lt("invoice range: need 0 < first <= last")))
         if last >= 10**10:
-            raise ValidationError("invoice range: invoice numbers have at most 10 digits")
+            raise ValidationError(
+                Message(_lt("invoice range: invoice numbers have at most 10 digits"))
+            )
         self.call("SetInvoiceRange", {"firstInv": str(first), "lastInv": str(last)})
 
     def time_to_block(self) -> timedelta:
@@ -538,7 +541,9 @@ def connect(
     Nothing is opened until the first request.
     """
     if bool(port) == bool(url):
-        raise ValidationError("give either port (serial) or url (HTTP JSON-RPC), not both")
+        raise ValidationError(
+            Message(_lt("give either port (serial) or url (HTTP JSON-RPC), not both"))
+        )
     transport: Transport
     if port:
         transport = SerialTransport(SerialSettings(url=port, baudrate=baudrate))

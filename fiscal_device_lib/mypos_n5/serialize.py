@@ -22,6 +22,7 @@ from ..core.documents import (
     TextLine,
 )
 from ..core.errors import MalformedAnswer, ValidationError
+from ..core.i18n import Message, _lt
 from ..core.money import round_money
 from ..core.validation import validate_cash_operation, validate_receipt
 from .wire import (
@@ -258,7 +259,12 @@ def storno_input(storno: StornoReference, kind: DocumentKind) -> dict:
             qr = parse_qr(storno.parent_document_id)
         except MalformedAnswer:
             raise ValidationError(
-                "storno: parent document id is not an N5 QR text (FM*RECEIPT*DATE*TIME*TOTAL)"
+                Message(
+                    _lt(
+                        "storno: parent document id is not an N5 QR text "
+                        "(FM*RECEIPT*DATE*TIME*TOTAL)"
+                    )
+                )
             ) from None
         fiscal_memory_number = fiscal_memory_number or qr.fiscal_memory_number
         number, issued_at = number or qr.receipt_number, issued_at or qr.issued_at

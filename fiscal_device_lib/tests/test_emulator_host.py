@@ -62,7 +62,7 @@ def test_knobs_and_memory_are_reached_from_another_process(state_dir):
     assert isinstance(remote.memory.state, dict)
     assert remote.settings() == settings
     with pytest.raises(AttributeError):
-        remote._private  # noqa: B018 - private names stay private
+        getattr(remote, "_private")  # noqa: B009 - private names stay private
     with pytest.raises(emulator_host.EmulatorHostError, match="AttributeError"):
         remote.no_such_knob()
 

@@ -308,8 +308,9 @@ class EmulatorHttpServer(ThreadingHTTPServer):
         super().handle_error(request, client_address)  # type: ignore[arg-type]
 
     def shutdown_request(self, request: object) -> None:
-        super().shutdown_request(request)  # type: ignore[arg-type]
+        result = super().shutdown_request(request)  # type: ignore[arg-type]
         self.emulator.connections_closed += 1
+        return result
 
 
 class CasposHandler(BaseHTTPRequestHandler):
@@ -339,7 +340,7 @@ class CasposHandler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: object) -> None:
         if self.server.emulator.verbose:  # type: ignore[attr-defined]
-            super().log_message(format, *args)
+            return super().log_message(format, *args)
 
 
 @contextlib.contextmanager

@@ -196,7 +196,7 @@ class N5Emulator:
         try:
             self.device.handle(message["method"], message.get("params"))
         except N5Error:
-            pass
+            return code, ""  # refused before printing: answered ``code``, nothing done
         finally:
             if code in self.device.print_failures:  # nothing was printed: nothing was done
                 self.device.print_failures.remove(code)

@@ -6,6 +6,8 @@ file whose one hostile part must make ``fiscal-device receipt`` exit 3 with ``me
 stands for the path given) before any byte reaches the device.
 """
 
+# pylint: disable=print-used  # a command-line program: its output is for the terminal
+
 from __future__ import annotations
 
 import codecs
