@@ -13,7 +13,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..fiscal_device_lib.core.money import to_decimal
-from .fiscal_device_tax import tax_rate, vat_class_label
+from .fiscal_device_tax import tax_rate
 
 # Pixels of the QR image on the form.
 QR_SIZE = 180
@@ -45,7 +45,7 @@ class FiscalSourceMixin(models.AbstractModel):
         mapped = set(device.tax_map_ids.tax_id.ids)
         departments = set(device.category_map_ids.categ_id.ids)
         known = device._family()
-        classes = ", ".join(vat_class_label(known, vat) for vat in known.vat_classes)
+        classes = ", ".join(vat.title for vat in known.vat_classes)
         problems = []
         number = 0
         for values in self._fiscal_line_values():
