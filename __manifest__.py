@@ -29,6 +29,8 @@
         "data/ir_cron_data.xml",
         "wizards/fiscal_report_views.xml",
         "views/fiscal_report_menus.xml",
+        "views/fiscal_agent_views.xml",
+        "wizards/fiscal_agent_key_views.xml",
     ],
     "demo": ["data/fiscal_device_demo.xml"],
     "assets": {

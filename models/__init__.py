@@ -18,4 +18,6 @@ from . import (  # noqa: F401
     pos_order,
     pos_session,
     res_config_settings,
+    fiscal_agent,
+    fiscal_device_agent,
 )

@@ -1,4 +1,5 @@
 from . import (  # noqa: F401
+    fiscal_agent_key,
     fiscal_cash_move,
     fiscal_document_resolve,
     fiscal_report,
