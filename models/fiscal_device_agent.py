@@ -289,13 +289,19 @@ class FiscalDevice(models.Model):
             "family": self.family,
             "emulator": bool(self.is_emulator),
             "settings": {},
+            "values": {},
             "error": "",
         }
-        if not self.is_emulator:
-            try:
-                description["settings"] = self._family().settings(**self._connection_values())
-            except ValueError as error:
-                description["error"] = str(error)
+        values = self._connection_values()
+        if self.is_emulator:
+            # the agent's own emulator gives the address; the rest (currency...) is the record's
+            values.update(url="", port="")
+            description["values"] = values
+            return description
+        try:
+            description["settings"] = self._family().settings(**values)
+        except ValueError as error:
+            description["error"] = str(error)
         return description
 
     def _agent_land(self, document, report, agent):

@@ -188,10 +188,13 @@ class Agent:
         return family.connect(**settings)
 
     def emulator_settings(self, device: dict) -> dict:
-        """Run the device's emulator on this machine (one process, kept across restarts)."""
+        """Run the device's emulator on this machine (one process, kept across restarts);
+        the settings are the family's, from the record's values and the emulator's address."""
         from .. import emulator_host  # demos and tests only
 
-        return emulator_host.ensure_running(device["family"], self.emulator_dir(device))
+        address = emulator_host.ensure_running(device["family"], self.emulator_dir(device))
+        values = {**(device.get("values") or {}), **address}
+        return device_family(device["family"]).settings(**values)
 
     def emulator_dir(self, device: dict) -> Path:
         return self.data_dir / "emulators" / f"{device['family']}-{device['id']}"

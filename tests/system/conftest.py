@@ -37,8 +37,9 @@ def _free_port():
 class Server:
     """The running server: its URL, database and data dir (where the filestore is)."""
 
-    def __init__(self, url, db, data_dir, process, log):
+    def __init__(self, url, db, data_dir, process, log, gevent_port=None):
         self.url = url
+        self.websocket_url = f"ws://127.0.0.1:{gevent_port}/websocket"  # the gevent worker
         self.db = db
         self.data_dir = data_dir
         self.process = process
@@ -85,9 +86,15 @@ def server():
             stdout=output,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group: the workers stop with it
-            env={**env, "PYTHONPATH": env["FD_SYSTEM_ODOO_HOME"]},
+            # FD_SYSTEM_ODOO_PYTHONPATH: packages beside Odoo's own (e.g. a gevent that loads)
+            env={
+                **env,
+                "PYTHONPATH": os.pathsep.join(
+                    filter(None, [env["FD_SYSTEM_ODOO_HOME"], env.get("FD_SYSTEM_ODOO_PYTHONPATH")])
+                ),
+            },
         )
-    running = Server(f"http://127.0.0.1:{http_port}", db, data_dir, process, log)
+    running = Server(f"http://127.0.0.1:{http_port}", db, data_dir, process, log, gevent_port)
     try:
         deadline = time.monotonic() + START_TIMEOUT
         while True:
