@@ -133,10 +133,8 @@ class FiscalAgentController(http.Controller):
                 ]
             )
         )
-        for document in lost:
-            # claimed, then lost before the agent's local journal had it: never sent, offered
-            # again to the same agent (a job claimed once never goes to another)
-            document.write({"job_state": "queued", "claimed_at": False})
+        # a job claimed once never goes to another agent
+        request.env["fiscal.device"]._agent_settle_lost(lost)
         return {
             "protocol": PROTOCOL_VERSION,
             "agent": {"id": agent.id, "name": agent.name, "company": agent.company_id.name},

@@ -36,6 +36,7 @@ from ..fiscal_device_lib.core import (
     Capability,
     FiscalDevice,
     FiscalError,
+    OutcomeUnknown,
     Receipt,
     ReportResult,
 )
@@ -87,7 +88,10 @@ class AgentRelay(FiscalDevice):
         while not device._agent_landed(document_id) and time.monotonic() < deadline:
             time.sleep(RELAY_POLL_INTERVAL)
         result = device._journal_read(document_id)
-        if result.done or device._agent_job_waiting(document_id):
+        if result.done:
+            return result
+        if device._agent_job_waiting(document_id):
+            device._agent_notify_queued(result)
             return result
         with device._journal() as env:
             report = json.loads(
@@ -337,6 +341,45 @@ class FiscalDevice(models.Model):
             )
         self._agent_notify(document, done, agent)
         return done
+
+    def _agent_notify_queued(self, result):
+        """Tell the user who pressed the button that the document waits for the agent (the
+        button itself returns normally: queued is not an error)."""
+        with self._journal() as env:
+            env["bus.bus"]._sendone(
+                env.user.partner_id,
+                "simple_notification",
+                {
+                    "title": _("Queued for %(agent)s", agent=self.agent_id.display_name),
+                    "message": result.next_step,
+                    "sticky": False,
+                    "type": "info",
+                },
+            )
+
+    def _agent_settle_lost(self, documents):
+        """Jobs this agent claimed that its local journal does not know (the claim's answer
+        was lost, or the journal was wiped): offered again to the same agent where the device
+        deduplicates by uuid; otherwise the device may have them, so they become unknown."""
+        for document in documents:
+            device = document.device_id
+            relay = AgentRelay(device, device._agent_checker())
+            with device._journal() as env:
+                env["fiscal.document"].browse(document.id).write(
+                    {"job_state": "queued" if relay.supports(Capability.IDEMPOTENT) else False}
+                )
+            if not relay.supports(Capability.IDEMPOTENT):
+                device._journal_failure(
+                    document.id,
+                    OutcomeUnknown(
+                        _(
+                            "Claimed by agent %(agent)s, which no longer has it in its local "
+                            "journal: the device may have registered it.",
+                            agent=document.agent_id.display_name,
+                        )
+                    ),
+                    relay,
+                )
 
     def _agent_notify(self, document, done, agent):
         user = document.user_id

@@ -236,3 +236,20 @@ class TestFiscalAgent(FiscalDeviceCommon, HttpCase):
             self.caspos._run_service, "info", {}, lambda driver: None
         )
         self.assertIn("runs receipts, cash moves and X/Z reports only", other_service)
+
+    def test_a_claimed_job_the_agent_lost_is_requeued_or_unknown(self):
+        caspos_job = self._queued_invoice()
+        n5_job = self._queued_invoice(self.n5)
+        for job in (caspos_job, n5_job):
+            self.assertEqual(self._post("claim", {"job_id": job.id}, key=self.key)[0], 200)
+        # the agent restarts without them in its local journal
+        status, _answer = self._post("hello", {"known_jobs": []}, key=self.key)
+        self.assertEqual(status, 200)
+        (caspos_job | n5_job).invalidate_recordset()
+        self.assertEqual((caspos_job.state, caspos_job.job_state), ("sending", "queued"))
+        self.assertEqual((n5_job.state, n5_job.job_state), ("unknown", False))
+        self.assertEqual(
+            n5_job.error_message,
+            "Claimed by agent Till PC, which no longer has it in its local journal: the device "
+            "may have registered it.",
+        )
