@@ -283,3 +283,24 @@ def test_backoff_doubles_to_its_cap_with_jitter():
 def test_websocket_url_follows_the_odoo_address():
     assert websocket_url("https://shop.example.com/") == "wss://shop.example.com/websocket"
     assert websocket_url("http://127.0.0.1:8069") == "ws://127.0.0.1:8069/websocket"
+
+
+# -- what the agent sees ------------------------------------------------------------------------
+
+
+def test_ports_scan_finds_an_n5_on_a_port_and_a_caspos_at_an_address(tmp_path):
+    from fiscal_device_lib.agent.ports import scan
+
+    n5_dir, caspos_dir = tmp_path / "n5", tmp_path / "caspos"
+    try:
+        n5 = emulator_host.ensure_running("n5", n5_dir)
+        caspos = emulator_host.ensure_running("caspos", caspos_dir)
+        found = scan([caspos["url"], "http://127.0.0.1:9"], [n5["port"], "socket://127.0.0.1:9"])
+    finally:
+        emulator_host.stop(n5_dir)
+        emulator_host.stop(caspos_dir)
+    by_name = {port["name"]: port for port in found}
+    assert by_name[n5["port"]]["found"].startswith("myPOS N5 ")
+    assert by_name["socket://127.0.0.1:9"]["found"] == ""
+    assert by_name[caspos["url"]]["found"].startswith("Caspos ")
+    assert by_name["http://127.0.0.1:9"]["found"] == ""
