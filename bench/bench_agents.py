@@ -4,12 +4,15 @@ Simulated agents (one process, one thread and one websocket each, as ``fiscal-de
 connects: ``/fiscal_device/agent/session`` then Odoo's ``/websocket``) listen on their bus
 channels. The script measures:
 
+- (with ``psql`` reaching the database) latency from the commit of each job's bus message
+  (its ``bus_bus.create_date``) to the agent's receipt;
 - the CPU the server's processes (odoo-bin and its workers, read from ``/proc/<pid>/stat``)
   spend over ``--idle`` seconds with no agent, then with each agent count connected and idle;
 - job delivery latency: jobs (X reports of each agent's device, left queued: ``agent_wait`` 0)
   are started at ``--rate`` per second spread over the agents; latency runs from the moment
-  the job's request is sent (an upper bound of its commit) to the agent's receipt of its bus
-  notification; p50 / p95 per agent count.
+  the job's request is sent (an upper bound of its commit, which happens inside that request)
+  to the agent's receipt of its bus notification; p50 / p95 per agent count, with the job
+  request's own duration beside it.
 
 Run against a server started like the system suite's (``--workers=2 --gevent-port=P``)::
 
@@ -24,6 +27,7 @@ import itertools
 import json
 import os
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -31,6 +35,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 import websocket
+
+from fiscal_device_lib.agent.bus import backoff_delay
 
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -93,29 +99,54 @@ class SimulatedAgent(threading.Thread):
         self.received = received
         self.connected = threading.Event()
         self.stopping = False
+        self.failed = False
+        self.reconnects = 0
 
     def run(self):
+        # as the agent does: (re)connect with capped exponential backoff and jitter (a connect
+        # storm fills the gevent worker's database pool for a moment and it drops sockets)
+        attempt = 0
+        while not self.stopping:
+            try:
+                socket = self.connect()
+            except Exception:
+                attempt += 1
+                if attempt > 12:
+                    self.failed = True
+                    self.connected.set()
+                    return
+                time.sleep(backoff_delay(attempt))
+                continue
+            attempt = 0
+            self.connected.set()
+            try:
+                self.listen(socket)
+            except Exception:
+                if not self.stopping:
+                    self.reconnects += 1
+
+    def listen(self, socket):
+        while not self.stopping:
+            message = socket.recv()
+            if not message:
+                raise ConnectionError("closed")
+            now, wall = time.monotonic(), time.time()
+            for notification in json.loads(message):
+                body = notification.get("message") or {}
+                if body.get("type") == "fiscal_agent/job":
+                    self.received[body["payload"]["id"]] = (now, wall, notification["id"])
+
+    def connect(self):
         http = requests.Session()
         http.headers["Authorization"] = f"Bearer {self.key}"
-        http.post(
-            self.url + "/fiscal_device/agent/session", json={}, timeout=300
-        ).raise_for_status()
+        session = http.post(self.url + "/fiscal_device/agent/session", json={}, timeout=300)
+        session.raise_for_status()
         cookie = "; ".join(f"{k}={v}" for k, v in http.cookies.items())
         socket = websocket.create_connection(
             self.websocket_url, cookie=cookie, origin=self.url, timeout=600
         )
         socket.send(json.dumps({"event_name": "subscribe", "data": {"channels": [], "last": 0}}))
-        self.connected.set()
-        while not self.stopping:
-            try:
-                message = socket.recv()
-            except Exception:
-                return
-            now = time.monotonic()
-            for notification in json.loads(message or "[]"):
-                body = notification.get("message") or {}
-                if body.get("type") == "fiscal_agent/job":
-                    self.received[body["payload"]["id"]] = now
+        return socket
 
 
 def make_agents(rpc, count, label):
@@ -145,7 +176,7 @@ def make_agents(rpc, count, label):
 def run_jobs(args, agents, received):
     """Start ``--jobs`` X reports at ``--rate`` per second over the agents' devices; returns
     the latencies in seconds."""
-    started = {}
+    started, durations = {}, []
     lock = threading.Lock()
     local = threading.local()
 
@@ -156,6 +187,7 @@ def run_jobs(args, agents, received):
         action = local.rpc.call("fiscal.device", "action_x_report", [device_id])
         with lock:
             started[action["res_id"]] = sent
+            durations.append(time.monotonic() - sent)
 
     with ThreadPoolExecutor(max_workers=args.threads) as pool:
         begin = time.monotonic()
@@ -168,7 +200,32 @@ def run_jobs(args, agents, received):
     missing = set(started) - set(received)
     if missing:
         print(f"  {len(missing)} job(s) never reached their agent", file=sys.stderr)
-    return sorted(received[job] - started[job] for job in started if job in received)
+    latencies = sorted(received[job][0] - started[job] for job in started if job in received)
+    return latencies, sorted(durations), [received[job] for job in started if job in received]
+
+
+def commit_latencies(db, arrivals):
+    """Seconds from each notification's commit to its arrival: the bus row is written in the
+    job's own short transaction, just before its commit (``create_date``, read with psql on
+    this machine); empty when the database cannot be read."""
+    ids = ",".join(str(bus_id) for _now, _wall, bus_id in arrivals)
+    if not ids:
+        return []
+    done = subprocess.run(
+        [
+            "psql",
+            "-d",
+            db,
+            "-Atc",
+            f"SELECT id, extract(epoch FROM create_date) FROM bus_bus WHERE id IN ({ids})",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode:
+        return []
+    written = {int(row.split("|")[0]): float(row.split("|")[1]) for row in done.stdout.split()}
+    return sorted(wall - written[bus_id] for _now, wall, bus_id in arrivals if bus_id in written)
 
 
 def percentile(values, fraction):
@@ -195,21 +252,36 @@ def main():
     listeners, received = [], {}
     for count in (int(n) for n in args.agents.split(",")):
         made = make_agents(rpc, count - len(listeners), f"{count}")
-        for key, _device in made:
+        for key, device in made:
             listener = SimulatedAgent(args.url, args.websocket_url, key, received)
             listener.start()
-            listeners.append((listener, _device))
+            listeners.append((listener, device))
+            time.sleep(0.05)  # agents of many shops do not start in the same millisecond
         for listener, _device in listeners:
-            listener.connected.wait(300)
+            listener.connected.wait(600)
         time.sleep(5)  # let the subscriptions settle
+        online = [(listener, device) for listener, device in listeners if not listener.failed]
         idle = idle_cpu_percent(args.server_pid, args.idle)
-        latencies = run_jobs(args, [(None, device) for _l, device in listeners], received)
+        latencies, durations, arrivals = run_jobs(args, online, received)
+        from_commit = commit_latencies(args.db, arrivals)
         print(
-            f"{count} agents: server idle {idle:.2f} % of a core; {len(latencies)} jobs at "
-            f"{args.rate:g}/s: delivery p50 {percentile(latencies, 0.5) * 1000:.0f} ms, "
+            f"{count} agents ({len(online)} connected): server idle {idle:.2f} % of a core; "
+            f"{len(latencies)} jobs at {args.rate:g}/s: request sent -> agent notified "
+            f"p50 {percentile(latencies, 0.5) * 1000:.0f} ms, "
             f"p95 {percentile(latencies, 0.95) * 1000:.0f} ms, "
-            f"max {max(latencies) * 1000:.0f} ms, mean {statistics.mean(latencies) * 1000:.0f} ms"
+            f"max {max(latencies) * 1000:.0f} ms, mean {statistics.mean(latencies) * 1000:.0f} ms; "
+            f"the job request itself p50 {percentile(durations, 0.5) * 1000:.0f} ms, "
+            f"p95 {percentile(durations, 0.95) * 1000:.0f} ms"
         )
+        dropped = sum(listener.reconnects for listener, _device in listeners)
+        print(f"  websockets dropped by the server and reconnected so far: {dropped}")
+        if from_commit:
+            print(
+                f"  commit -> agent notified (bus row create_date): "
+                f"p50 {percentile(from_commit, 0.5) * 1000:.0f} ms, "
+                f"p95 {percentile(from_commit, 0.95) * 1000:.0f} ms, "
+                f"max {max(from_commit) * 1000:.0f} ms"
+            )
     for listener, _device in listeners:
         listener.stopping = True
 
