@@ -137,6 +137,10 @@ def run(args: argparse.Namespace, client: OdooClient, journal: LocalJournal) -> 
     def on_state(state: str) -> None:
         journal.set_status(connection=state)
 
+    def wake(reason: str) -> None:
+        _logger.info("bus: %s: pulling jobs", reason)
+        agent.wake.set()
+
     listener = None
     attempt = 0
     started = False
@@ -151,7 +155,7 @@ def run(args: argparse.Namespace, client: OdooClient, journal: LocalJournal) -> 
                         return EXIT_OK
                     if not args.no_websocket and websocket_available() and listener is None:
                         url = args.websocket_url or websocket_url(args.url)
-                        listener = BusListener(client, url, agent.wake.set, on_revoked, on_state)
+                        listener = BusListener(client, url, wake, on_revoked, on_state)
                         listener.start()
                     elif listener is None:
                         journal.set_status(connection="polling (no websocket)")

@@ -304,3 +304,35 @@ def test_ports_scan_finds_an_n5_on_a_port_and_a_caspos_at_an_address(tmp_path):
     assert by_name["socket://127.0.0.1:9"]["found"] == ""
     assert by_name[caspos["url"]]["found"].startswith("Caspos ")
     assert by_name["http://127.0.0.1:9"]["found"] == ""
+
+
+# -- the command ----------------------------------------------------------------------------------
+
+
+def test_agent_command_runs_the_queued_jobs_and_shows_its_status(odoo, tmp_path, capsys):
+    from fiscal_device_lib.cli import main
+
+    journal = tmp_path / "journal.sqlite3"
+    odoo.queue(31, "caspos")
+    try:
+        assert (
+            main(["agent", "--url", odoo.url, "--key", KEY, "--journal", str(journal), "--once"])
+            == 0
+        )
+    finally:
+        emulator_host.stop(tmp_path / "emulators" / "caspos-1")
+    assert "result" in odoo.reports[31]
+    capsys.readouterr()
+    assert main(["agent", "--status", "--journal", str(journal)]) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["agent"] == "Till"
+    assert status["jobs"] == {"reported": 1}
+    assert status["unfinished"] == []
+
+
+def test_agent_command_stops_on_a_refused_key(odoo, tmp_path, capsys):
+    from fiscal_device_lib.cli import main
+
+    journal = tmp_path / "journal.sqlite3"
+    assert main(["agent", "--url", odoo.url, "--key", "9.wrong", "--journal", str(journal)]) == 7
+    assert "error: Fiscal agent key refused." in capsys.readouterr().err
