@@ -357,3 +357,32 @@ def test_a_job_of_another_agent_or_company_never_reaches_it(shop, agent_shop, tm
     # still waiting for its own agent, claimed by nobody
     job = shop.admin.read_one("fiscal.document", document["id"], ["state", "job_state"])
     assert job == {"id": document["id"], "state": "sending", "job_state": "queued"}
+
+
+def test_jobs_waiting_while_odoo_restarts_land_once(shop, agent_shop, server):
+    """A job queued while the agent is away waits through an Odoo restart; an agent running
+    through a restart reconnects by itself and takes the next job."""
+    agent_shop.set_wait("caspos", 0)
+    try:
+        before = agent_shop.device_journal("caspos")
+        waiting = agent_shop.invoice("caspos")
+        shop.admin.call("account.move", "action_fiscalize", [waiting])
+        (first,) = shop.documents("account.move", waiting)
+        assert first["state"] == "sending"
+        server.restart()
+        agent = agent_shop.start()
+        try:
+            assert wait_landed(shop.admin, first["id"], agent)["state"] == "done"
+            agent.wait_for_log("bus: connected")
+            server.restart()
+            later = agent_shop.invoice("caspos")
+            shop.admin.call("account.move", "action_fiscalize", [later])
+            (second,) = shop.documents("account.move", later)
+            assert wait_landed(shop.admin, second["id"], agent)["state"] == "done"
+        finally:
+            agent.stop()
+        assert len(agent_shop.device_journal("caspos")[len(before) :]) == 2
+        for move_id in (waiting, later):
+            assert len(shop.documents("account.move", move_id)) == 1
+    finally:
+        agent_shop.set_wait("caspos", 60)
