@@ -174,9 +174,14 @@ class FiscalDevice(models.Model):
     # The journal's hooks: a relay instead of a connected driver
     # ------------------------------------------------------------------
 
+    def _through_agent(self):
+        # sudo: whether a device is reached through an agent is no secret, and the access
+        # check of the operation (``_check_fiscal_user``) must be the one the user meets
+        return bool(self.sudo().agent_id)
+
     @contextmanager
     def _driver(self):
-        if not self.agent_id:
+        if not self._through_agent():
             with super()._driver() as driver:
                 yield driver
             return
@@ -217,14 +222,22 @@ class FiscalDevice(models.Model):
             return
         return super()._ensure_shift(driver)
 
+    def _shift_now(self, driver):
+        # the device is not asked from here: the journal knows the shift as for the N5 (open
+        # from the first document after the last Z report)
+        if isinstance(driver, AgentRelay):
+            first = self._first_document_of_shift()
+            return bool(first), first.sent_at or None
+        return super()._shift_now(driver)
+
     def _check_shift_to_close(self):
         # asking the shift state is a device call: the agent's device refuses a closed shift's Z
-        if self.agent_id:
+        if self._through_agent():
             return
         return super()._check_shift_to_close()
 
     def _run_service(self, kind, request, operation, uuid=None):
-        if not self.agent_id:
+        if not self._through_agent():
             return super()._run_service(kind, request, operation, uuid=uuid)
         if kind not in REPORT_KINDS:
             raise UserError(
@@ -232,7 +245,7 @@ class FiscalDevice(models.Model):
                     "Fiscal device %(device)s is reached through agent %(agent)s, which runs "
                     "receipts, cash moves and X/Z reports only; %(kind)s is not available.",
                     device=self.display_name,
-                    agent=self.agent_id.display_name,
+                    agent=self.sudo().agent_id.display_name,
                     kind=kind,
                 )
             )
@@ -246,7 +259,7 @@ class FiscalDevice(models.Model):
             "Fiscal device %(device)s is reached through agent %(agent)s: this operation is not "
             "available from the Odoo server.",
             device=self.display_name,
-            agent=self.agent_id.display_name,
+            agent=self.sudo().agent_id.display_name,
         )
 
     # ------------------------------------------------------------------
@@ -350,7 +363,7 @@ class FiscalDevice(models.Model):
                 env.user.partner_id,
                 "simple_notification",
                 {
-                    "title": _("Queued for %(agent)s", agent=self.agent_id.display_name),
+                    "title": _("Queued for %(agent)s", agent=self.sudo().agent_id.display_name),
                     "message": result.next_step,
                     "sticky": False,
                     "type": "info",
@@ -425,7 +438,7 @@ class FiscalDocument(models.Model):
                 "The document is queued for fiscal agent %(agent)s (%(job)s): it is registered "
                 "as soon as the agent runs it, and you are notified then. Pressing the button "
                 "again waits for the same job; it never sends a second one.",
-                agent=self.agent_id.display_name,
+                agent=self.sudo().agent_id.display_name,
                 job=dict(JOB_STATES)[self.job_state].lower(),
             )
         return super()._next_step_text()

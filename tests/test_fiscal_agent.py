@@ -1,7 +1,7 @@
 import hashlib
 import json
 
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, tagged
 
 from ..fiscal_device_lib.agent.protocol import error_to_dict, result_to_dict, run_job
@@ -253,3 +253,24 @@ class TestFiscalAgent(FiscalDeviceCommon, HttpCase):
             "Claimed by agent Till PC, which no longer has it in its local journal: the device "
             "may have registered it.",
         )
+
+    def test_the_shift_of_an_agent_device_is_read_from_the_journal(self):
+        self.caspos.write({"agent_id": self.agent.id, "agent_wait": 0})
+        with self.caspos._driver() as relay:
+            self.assertEqual(self.caspos._shift_now(relay), (False, None))
+        document = self._queued_invoice()
+        with self.caspos._driver() as relay:
+            self.assertEqual(self.caspos._shift_now(relay), (True, document.sent_at))
+
+    def test_a_user_without_fiscal_rights_meets_the_fiscal_access_check(self):
+        self.caspos.agent_id = self.agent
+        clerk = self.env["res.users"].create(
+            {
+                "name": "Clerk",
+                "login": "agent_clerk",
+                "groups_id": [(6, 0, [self.env.ref("base.group_user").id])],
+            }
+        )
+        driver = self.caspos.with_user(clerk)._driver()
+        with self.assertRaisesRegex(AccessError, "Only members of the group Fiscal user"):
+            driver.__enter__()

@@ -163,9 +163,14 @@ class AgentShop:
     def start(self, **options):
         return AgentProcess(self.shop.server, self.key, self.workdir, **options)
 
-    def stop_emulators(self):
+    def close(self):
+        """Stop the agent's emulators and archive its devices: the suites after this one (the
+        shift cron) see the demo devices only."""
         for family in self.devices:
             emulator_host.stop(self.emulator_dir(family))
+        ids = [device["id"] for device in self.devices.values()]
+        if ids:
+            self.admin.write("fiscal.device", ids, {"active": False})
 
 
 class PosView:
@@ -203,7 +208,7 @@ def wait_landed(admin, document_id, agent=None):
 def agent_shop(shop, tmp_path_factory):
     shop_ = AgentShop(shop, "Agent shop", tmp_path_factory.mktemp("agent"))
     yield shop_
-    shop_.stop_emulators()
+    shop_.close()
 
 
 @pytest.fixture
@@ -333,8 +338,9 @@ def test_wrong_and_revoked_keys_are_refused(shop, tmp_path):
     )
 
 
-def test_a_job_of_another_agent_or_company_never_reaches_it(shop, agent_shop, tmp_path):
+def test_a_job_of_another_agent_or_company_never_reaches_it(shop, agent_shop, tmp_path, request):
     other = AgentShop(shop, "Other agent", tmp_path / "other")
+    request.addfinalizer(other.close)
     other.set_wait("caspos", 0)
     move_id = other.invoice("caspos")
     shop.admin.call("account.move", "action_fiscalize", [move_id])
