@@ -32,6 +32,8 @@
         "views/res_config_settings_views.xml",
         "views/fiscal_device_probe_views.xml",
         "views/fiscal_device_dashboard_views.xml",
+        "views/fiscal_agent_views.xml",
+        "wizards/fiscal_agent_key_views.xml",
     ],
     "demo": ["data/fiscal_device_demo.xml"],
     "assets": {

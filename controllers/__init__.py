@@ -1,1 +1,4 @@
-from . import main  # noqa: F401
+from . import (
+    agent,  # noqa: F401
+    main,  # noqa: F401
+)

@@ -9,6 +9,7 @@ import os
 import sys
 
 from . import __version__
+from .agent.cli import add_agent_parser
 from .caspos import cli as caspos_cli
 from .cli_support import (  # noqa: F401 - re-exported for the device command modules' callers
     EXIT_CODES_HELP,
@@ -46,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     add_demo_parser(commands)
+    add_agent_parser(commands)
     groups = {
         "emulate": "run a device emulator in the foreground",
         "call": "send one raw operation and print the device's JSON answer",

@@ -23,6 +23,8 @@ from . import (  # noqa: F401
     fiscal_device_sale_number,
     pos_order_fiscal_receipt,
     pos_order_registration,
+    fiscal_agent,
+    fiscal_device_agent,
 )
 from . import fiscal_device_dashboard  # noqa: F401
 from . import fiscal_source_confirmation  # noqa: F401

@@ -88,18 +88,7 @@ class FiscalDevice(models.Model):
         values (an emulator's own address replaces the configured one)."""
         self.ensure_one()
         device = self.sudo()
-        values = {
-            "url": device.url or "",
-            "path": device.path or "/",
-            "port": device.port or "",
-            "baudrate": device.baudrate,
-            "timeout": device.timeout,
-            "username": device.username or "",
-            "password": device.password or "",
-            "currency": (device.currency_id or device.company_id.currency_id).name,
-            "retries": max(device.retries, 0),
-            "busy_retries": max(device.busy_retries, 0),
-        }
+        values = device._connection_values()
         if device.is_emulator:
             values.update(url="", port="")
             values.update(device._emulator().settings)
@@ -113,6 +102,23 @@ class FiscalDevice(models.Model):
                     error=error,
                 )
             ) from error
+
+    def _connection_values(self):
+        """The record's plain connection values, as the family's ``settings`` takes them."""
+        self.ensure_one()
+        device = self.sudo()
+        return {
+            "url": device.url or "",
+            "path": device.path or "/",
+            "port": device.port or "",
+            "baudrate": device.baudrate,
+            "timeout": device.timeout,
+            "username": device.username or "",
+            "password": device.password or "",
+            "currency": (device.currency_id or device.company_id.currency_id).name,
+            "retries": max(device.retries, 0),
+            "busy_retries": max(device.busy_retries, 0),
+        }
 
     def _lock(self):
         """Take the device row lock for this transaction, waiting at most ``lock_timeout``."""

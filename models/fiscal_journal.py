@@ -310,6 +310,8 @@ class FiscalDevice(models.Model):
             except FiscalError as error:
                 failure = self._journal_failure(document_id, error, driver)
                 raise self._fiscal_user_error(error, failure) from error
+            if isinstance(result, JournalResult):
+                return result  # relayed to an agent, whose report was journaled on landing
             with self._journal() as env:
                 document = env["fiscal.document"].browse(document_id)
                 if isinstance(result, ReportResult):

@@ -1,6 +1,7 @@
 from . import (  # noqa: F401
     test_controller,
     test_dashboard,
+    test_fiscal_agent,
     test_fiscal_flows,
     test_fiscal_flows_vat,
     test_fiscal_gross,

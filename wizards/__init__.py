@@ -1,4 +1,5 @@
 from . import (  # noqa: F401
+    fiscal_agent_key,
     fiscal_cash_move,
     fiscal_device_probe,
     fiscal_document_resolve,

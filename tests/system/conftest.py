@@ -37,8 +37,9 @@ def _free_port():
 class Server:
     """The running server: its URL, database and data dir (where the filestore is)."""
 
-    def __init__(self, url, db, data_dir, process, log):
+    def __init__(self, url, db, data_dir, process, log, gevent_port=None):
         self.url = url
+        self.websocket_url = f"ws://127.0.0.1:{gevent_port}/websocket"  # the gevent worker
         self.db = db
         self.data_dir = data_dir
         self.process = process
@@ -79,31 +80,54 @@ def server():
         "--limit-time-cpu=300",
         "--log-level=info",
     ]
-    with open(log, "ab") as output:
-        process = subprocess.Popen(
-            command,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group: the workers stop with it
-            env={**env, "PYTHONPATH": env["FD_SYSTEM_ODOO_HOME"]},
-        )
-    running = Server(f"http://127.0.0.1:{http_port}", db, data_dir, process, log)
+
+    def start():
+        with open(log, "ab") as output:
+            return subprocess.Popen(
+                command,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group: the workers stop with it
+                # FD_SYSTEM_ODOO_PYTHONPATH: packages beside Odoo's own (a gevent that loads)
+                env={
+                    **env,
+                    "PYTHONPATH": os.pathsep.join(
+                        filter(
+                            None, [env["FD_SYSTEM_ODOO_HOME"], env.get("FD_SYSTEM_ODOO_PYTHONPATH")]
+                        )
+                    ),
+                },
+            )
+
+    running = Server(f"http://127.0.0.1:{http_port}", db, data_dir, start(), log, gevent_port)
+
+    def restart():
+        """Stop the server as an operator would and start it again, same ports and database."""
+        _stop(running.process)
+        running.process = start()
+        _wait_ready(running)
+
+    running.restart = restart
     try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"odoo-bin exited with {process.returncode}:\n{running.log_tail()}")
-            try:
-                if requests.get(running.url + "/web/health", timeout=5).status_code == 200:
-                    break
-            except requests.RequestException:
-                time.sleep(0)  # not listening yet: the deadline below decides
-            if time.monotonic() > deadline:
-                pytest.fail(f"odoo-bin did not answer in {START_TIMEOUT} s:\n{running.log_tail()}")
-            time.sleep(0.5)
+        _wait_ready(running)
         yield running
     finally:
-        _stop(process)
+        _stop(running.process)
+
+
+def _wait_ready(running):
+    deadline = time.monotonic() + START_TIMEOUT
+    while True:
+        if running.process.poll() is not None:
+            pytest.fail(f"odoo-bin exited with {running.process.returncode}:\n{running.log_tail()}")
+        try:
+            if requests.get(running.url + "/web/health", timeout=5).status_code == 200:
+                return
+        except requests.RequestException:
+            time.sleep(0)  # not listening yet: the deadline below decides
+        if time.monotonic() > deadline:
+            pytest.fail(f"odoo-bin did not answer in {START_TIMEOUT} s:\n{running.log_tail()}")
+        time.sleep(0.5)
 
 
 def _stop(process):

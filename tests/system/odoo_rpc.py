@@ -135,8 +135,14 @@ def emulator_journal(data_dir, db, kind, device_id):
         return []
     if len(files) > 1:
         raise AssertionError(f"more than one state file for device {device_id}: {files}")
+    return read_emulator_journal(files[0], kind)
+
+
+def read_emulator_journal(state_file, kind):
+    """The entries of one emulator state file (see ``emulator_journal``); also the reader of
+    the emulators a fiscal agent runs on its own machine."""
     state = json.loads(
-        files[0].read_text(encoding="utf-8"), object_hook=_decimal, parse_float=Decimal
+        Path(state_file).read_text(encoding="utf-8"), object_hook=_decimal, parse_float=Decimal
     )
     if kind.startswith("caspos"):
         entries = [
