@@ -198,7 +198,7 @@ class FiscalDevice(models.Model):
         anything before its first request), it answers ``problems`` and ``supports``."""
         values = self._connection_values()
         values.update(url="http://agent.invalid", port="")
-        if self.family == "n5":
+        if self.uses_serial_port:  # a serial device (N5) is checked on a loop, never opened
             values.update(url="", port="loop://")
         return self._family().connect(**self._family().settings(**values))
 

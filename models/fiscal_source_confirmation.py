@@ -62,7 +62,7 @@ class FiscalSourceMixin(models.AbstractModel):
                 why = _(
                     "tax %(tax)s (%(rate)s) has no VAT class on this device",
                     tax=taxes[:1].display_name,
-                    rate=f"{rate:f} %" if rate is not None else _("not a percentage"),
+                    rate=format(rate, "f") + " %" if rate is not None else _("not a percentage"),
                 )
             problems.append(
                 _(
