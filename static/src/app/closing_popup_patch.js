@@ -6,16 +6,21 @@
  * device's totals beside Odoo's and the difference of their sales (or the device's message).
  */
 
-import { Component } from "@odoo/owl";
-import { ClosePosPopup } from "@point_of_sale/app/navbar/closing_popup/closing_popup";
-import { makeAwaitable } from "@point_of_sale/app/store/make_awaitable_dialog";
-import { Dialog } from "@web/core/dialog/dialog";
-import { patch } from "@web/core/utils/patch";
+import {Component} from "@odoo/owl";
+import {ClosePosPopup} from "@point_of_sale/app/navbar/closing_popup/closing_popup";
+import {makeAwaitable} from "@point_of_sale/app/store/make_awaitable_dialog";
+import {Dialog} from "@web/core/dialog/dialog";
+import {patch} from "@web/core/utils/patch";
 
 export class FiscalZReportDialog extends Component {
     static template = "fiscal_device.FiscalZReportDialog";
-    static components = { Dialog };
-    static props = { report: Object, formatCurrency: Function, getPayload: Function, close: Function };
+    static components = {Dialog};
+    static props = {
+        report: Object,
+        formatCurrency: Function,
+        getPayload: Function,
+        close: Function,
+    };
 
     get report() {
         return this.props.report;

@@ -13,18 +13,18 @@
  * wait for it again. The result is kept on the order (`uiState.fiscal`) for its receipt.
  */
 
-import { Component, reactive } from "@odoo/owl";
-import { Dialog } from "@web/core/dialog/dialog";
-import { _t } from "@web/core/l10n/translation";
-import { ConnectionLostError, RPCError, rpc } from "@web/core/network/rpc";
+import {Component, reactive} from "@odoo/owl";
+import {Dialog} from "@web/core/dialog/dialog";
+import {_t} from "@web/core/l10n/translation";
+import {ConnectionLostError, RPCError, rpc} from "@web/core/network/rpc";
 
 export const FISCALIZE_ROUTE = "/fiscal_device/pos/fiscalize";
 const TIMEOUT = Symbol("timeout");
 
 export class FiscalTillDialog extends Component {
     static template = "fiscal_device.FiscalTillDialog";
-    static components = { Dialog };
-    static props = { state: Object, choose: Function, close: Function };
+    static components = {Dialog};
+    static props = {state: Object, choose: Function, close: Function};
 
     get result() {
         return this.props.state.result || {};
@@ -33,7 +33,9 @@ export class FiscalTillDialog extends Component {
         return this.props.state.phase === "failed" && retryAllowed(this.result);
     }
     get canPrintAgain() {
-        return this.props.state.phase === "failed" && Boolean(this.result.can_print_again);
+        return (
+            this.props.state.phase === "failed" && Boolean(this.result.can_print_again)
+        );
     }
     get isUnknown() {
         return this.props.state.phase === "failed" && this.result.state === "unknown";
@@ -59,7 +61,7 @@ function waitAtMost(promise, milliseconds) {
 /** The server's answer for one order; transport failures become a failed result to show. */
 export async function requestFiscalization(orderId) {
     return await answerOrFailure(orderId, () =>
-        rpc(FISCALIZE_ROUTE, { order_id: orderId }, { silent: true })
+        rpc(FISCALIZE_ROUTE, {order_id: orderId}, {silent: true})
     );
 }
 
@@ -74,7 +76,7 @@ export async function requestPrintAgain(orderId) {
                 args: [[orderId]],
                 kwargs: {},
             },
-            { silent: true }
+            {silent: true}
         )
     );
 }
@@ -112,7 +114,7 @@ async function answerOrFailure(orderId, request) {
  * Register ``order`` (already synchronised: a numeric id) on ``device``; resolves once the
  * cashier has a registered order or chose to go on without a fiscal receipt.
  */
-export async function fiscalizeAtTill({ dialog, order, device, waitSeconds }) {
+export async function fiscalizeAtTill({dialog, order, device, waitSeconds}) {
     const state = reactive({
         phase: "registering",
         deviceName: device.name,
@@ -123,7 +125,7 @@ export async function fiscalizeAtTill({ dialog, order, device, waitSeconds }) {
     let dismissed = false;
     const closeDialog = dialog.add(
         FiscalTillDialog,
-        { state, choose: (choice) => choose(choice) },
+        {state, choose: (choice) => choose(choice)},
         {
             // closed with Escape: the cashier goes on, the order stays flagged
             onClose: () => {
@@ -139,7 +141,7 @@ export async function fiscalizeAtTill({ dialog, order, device, waitSeconds }) {
             const answer = await waitAtMost(pending, waitSeconds * 1000);
             if (answer === TIMEOUT) {
                 state.phase = "timeout";
-                state.result = { state: "sending", device: device.name };
+                state.result = {state: "sending", device: device.name};
             } else {
                 pending = null;
                 storeFiscalResult(order, device, answer);
@@ -162,7 +164,7 @@ export async function fiscalizeAtTill({ dialog, order, device, waitSeconds }) {
             choose = () => {};
             if (choice === "continue") {
                 const result = state.result || {};
-                storeFiscalResult(order, device, { ...result, not_registered: true });
+                storeFiscalResult(order, device, {...result, not_registered: true});
                 // a registration that ends later still reaches the order, for a reprint
                 pending?.then((late) => storeFiscalResult(order, device, late));
                 return result;

@@ -6,10 +6,10 @@
  * could not reach the server (offline) gets a ticket that says it is not registered yet.
  */
 
-import { PaymentScreen } from "@point_of_sale/app/screens/payment_screen/payment_screen";
-import { _t } from "@web/core/l10n/translation";
-import { patch } from "@web/core/utils/patch";
-import { storeFiscalResult } from "./fiscal_till";
+import {PaymentScreen} from "@point_of_sale/app/screens/payment_screen/payment_screen";
+import {_t} from "@web/core/l10n/translation";
+import {patch} from "@web/core/utils/patch";
+import {storeFiscalResult} from "./fiscal_till";
 
 patch(PaymentScreen.prototype, {
     async _finalizeValidation() {
@@ -23,7 +23,12 @@ patch(PaymentScreen.prototype, {
             this.pos.fiscalTillBusy -= 1;
         }
         const device = this.pos.fiscalDevice;
-        if (device && order.state === "paid" && typeof order.id !== "number" && !order.uiState.fiscal) {
+        if (
+            device &&
+            order.state === "paid" &&
+            typeof order.id !== "number" &&
+            !order.uiState.fiscal
+        ) {
             // Odoo shows the receipt of an order the server has not received (offline)
             storeFiscalResult(order, device, {
                 state: "none",

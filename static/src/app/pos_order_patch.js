@@ -6,9 +6,9 @@
  * `FM*RECEIPT*DATE*TIME*TOTAL` text.
  */
 
-import { PosOrder } from "@point_of_sale/app/models/pos_order";
-import { patch } from "@web/core/utils/patch";
-import { qrCodeSrc } from "@point_of_sale/utils";
+import {PosOrder} from "@point_of_sale/app/models/pos_order";
+import {patch} from "@web/core/utils/patch";
+import {qrCodeSrc} from "@point_of_sale/utils";
 
 export function fiscalQrValue(fiscal) {
     if (fiscal.qr_value) {
@@ -23,7 +23,8 @@ export function fiscalQrValue(fiscal) {
 patch(PosOrder.prototype, {
     isFiscalStorno() {
         return (
-            this.lines.some((line) => line.refunded_orderline_id) || this.get_total_with_tax() < 0
+            this.lines.some((line) => line.refunded_orderline_id) ||
+            this.get_total_with_tax() < 0
         );
     },
     fiscalReceiptData() {
@@ -49,7 +50,7 @@ patch(PosOrder.prototype, {
             return false;
         }
         const registered = fiscal.state === "done";
-        const qrValue = registered && fiscalQrValue({ family: device.family, ...fiscal });
+        const qrValue = registered && fiscalQrValue({family: device.family, ...fiscal});
         return {
             registered,
             state: fiscal.state,
@@ -62,7 +63,7 @@ patch(PosOrder.prototype, {
             short_id: fiscal.short_id || false,
             number: fiscal.number || false,
             qr_value: qrValue || false,
-            qr_src: qrValue ? qrCodeSrc(qrValue, { size: 200 }) : false,
+            qr_src: qrValue ? qrCodeSrc(qrValue, {size: 200}) : false,
             error: registered ? false : fiscal.error || false,
             printed_again: !registered && Boolean(fiscal.printed_again),
         };

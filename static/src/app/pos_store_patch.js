@@ -9,16 +9,16 @@
  * as each is registered.
  */
 
-import { PosStore } from "@point_of_sale/app/store/pos_store";
-import { patch } from "@web/core/utils/patch";
-import { fiscalizeAtTill, storeFiscalResult } from "./fiscal_till";
+import {PosStore} from "@point_of_sale/app/store/pos_store";
+import {patch} from "@web/core/utils/patch";
+import {fiscalizeAtTill, storeFiscalResult} from "./fiscal_till";
 
 // Milliseconds between two attempts at the orders waiting for the device.
 export const FISCAL_RETRY_INTERVAL = 5000;
 
 patch(PosStore.prototype, {
     async setup() {
-        this.fiscalWaiting = { server: 0, registering: false, error: false };
+        this.fiscalWaiting = {server: 0, registering: false, error: false};
         this.fiscalInFlight = new Set();
         this.fiscalTillBusy = 0;
         return await super.setup(...arguments);
@@ -26,7 +26,7 @@ patch(PosStore.prototype, {
     async afterProcessServerData() {
         const result = await super.afterProcessServerData(...arguments);
         if (this.fiscalDevice) {
-            this.registerWaitingFiscal({ register: false });
+            this.registerWaitingFiscal({register: false});
             this.fiscalRetryTimer = setInterval(
                 () => this.registerWaitingFiscal(),
                 FISCAL_RETRY_INTERVAL
@@ -40,7 +40,9 @@ patch(PosStore.prototype, {
     /** Orders waiting for the fiscal device: paid here but not on the server yet, and those
      * the server holds unregistered because the device could not be reached. */
     get fiscalWaitingCount() {
-        const unsynced = this.models["pos.order"].filter((order) => order.isUnsyncedPaid).length;
+        const unsynced = this.models["pos.order"].filter(
+            (order) => order.isUnsyncedPaid
+        ).length;
         return this.fiscalWaiting.server + unsynced;
     },
     getSyncAllOrdersContext(orders, options = {}) {
@@ -52,7 +54,11 @@ patch(PosStore.prototype, {
     },
     async fiscalizeAtTill(order) {
         const device = this.fiscalDevice;
-        if (!device || typeof order.id !== "number" || order.uiState.fiscal?.state === "done") {
+        if (
+            !device ||
+            typeof order.id !== "number" ||
+            order.uiState.fiscal?.state === "done"
+        ) {
             return order.uiState.fiscal;
         }
         this.fiscalInFlight.add(order.id);
@@ -78,7 +84,7 @@ patch(PosStore.prototype, {
      * one by one, oldest first, once the device answers; stops at the first that is not
      * registered. Runs once at a time; a lost connection leaves the count as it is.
      */
-    async registerWaitingFiscal({ register = true } = {}) {
+    async registerWaitingFiscal({register = true} = {}) {
         const device = this.fiscalDevice;
         if (!device || this.fiscalWaiting.registering || this.fiscalTillBusy) {
             return;
@@ -98,11 +104,12 @@ patch(PosStore.prototype, {
                     "pos.config",
                     "fiscal_register_waiting",
                     [[this.config.id]],
-                    { exclude_ids: [...this.fiscalInFlight], register }
+                    {exclude_ids: [...this.fiscalInFlight], register}
                 );
                 this.fiscalWaiting.server = answer.waiting;
                 this.fiscalWaiting.error = answer.error || false;
-                const order = answer.order_id && this.models["pos.order"].get(answer.order_id);
+                const order =
+                    answer.order_id && this.models["pos.order"].get(answer.order_id);
                 if (order && answer.result) {
                     storeFiscalResult(order, device, answer.result);
                 }
@@ -118,7 +125,11 @@ patch(PosStore.prototype, {
     },
     async refreshFiscalData(order) {
         const device = this.fiscalDevice;
-        if (!device || typeof order.id !== "number" || order.uiState.fiscal?.state === "done") {
+        if (
+            !device ||
+            typeof order.id !== "number" ||
+            order.uiState.fiscal?.state === "done"
+        ) {
             return;
         }
         try {
@@ -134,7 +145,7 @@ patch(PosStore.prototype, {
             // offline: the receipt prints what the order already knows
         }
     },
-    async printReceipt({ order = this.get_order() } = {}) {
+    async printReceipt({order = this.get_order()} = {}) {
         if (order) {
             await this.refreshFiscalData(order);
         }

@@ -12,7 +12,7 @@ import * as PaymentScreen from "@point_of_sale/../tests/tours/utils/payment_scre
 import * as ProductScreen from "@point_of_sale/../tests/tours/utils/product_screen_util";
 import * as ReceiptScreen from "@point_of_sale/../tests/tours/utils/receipt_screen_util";
 import * as TicketScreen from "@point_of_sale/../tests/tours/utils/ticket_screen_util";
-import { registry } from "@web/core/registry";
+import {registry} from "@web/core/registry";
 
 const PRODUCT = "product_a";
 
@@ -72,15 +72,16 @@ function fiscalReceipt(title, name) {
             content: `the receipt is a ${title}`,
             trigger: `${block} .fiscal-title:contains("${title}")`,
         },
-        { content: "fiscal id shown", trigger: `${block} .fiscal-short-id:not(:empty)` },
-        { content: "QR shown", trigger: `${block} img.fiscal-qr[data-qr]` },
-        { content: "test document marked", trigger: `${block} .fiscal-test` },
+        {content: "fiscal id shown", trigger: `${block} .fiscal-short-id:not(:empty)`},
+        {content: "QR shown", trigger: `${block} img.fiscal-qr[data-qr]`},
+        {content: "test document marked", trigger: `${block} .fiscal-test`},
         {
             content: "hand the receipt's fiscal data to the test",
             trigger: block,
             run: () => {
                 const el = document.querySelector(block);
-                const text = (selector) => el.querySelector(selector)?.textContent.trim() || "";
+                const text = (selector) =>
+                    el.querySelector(selector)?.textContent.trim() || "";
                 const data = {
                     name,
                     title: text(".fiscal-title"),
@@ -140,7 +141,7 @@ registry.category("web_tour.tours").add("FiscalDeviceRetryTour", {
             sellCash(),
             failureDialog(),
             screenshot("error_dialog"),
-            { content: "retry", trigger: ".modal .o_fiscal_retry", run: "click" },
+            {content: "retry", trigger: ".modal .o_fiscal_retry", run: "click"},
             fiscalReceipt("FISCAL RECEIPT", "sale"),
             ReceiptScreen.clickNextOrder(),
         ].flat(Infinity),
@@ -152,7 +153,10 @@ registry.category("web_tour.tours").add("FiscalDeviceContinueTour", {
             open(),
             sellCash(),
             failureDialog(),
-            { content: "no print again", trigger: ".modal:not(:has(.o_fiscal_print_again))" },
+            {
+                content: "no print again",
+                trigger: ".modal:not(:has(.o_fiscal_print_again))",
+            },
             {
                 content: "continue without a fiscal receipt",
                 trigger: ".modal .o_fiscal_continue",
@@ -163,7 +167,7 @@ registry.category("web_tour.tours").add("FiscalDeviceContinueTour", {
                 content: "the receipt says it is not registered",
                 trigger: ".receipt-screen .fiscal-receipt-block .fiscal-not-registered",
             },
-            { content: "no QR", trigger: ".receipt-screen:not(:has(img.fiscal-qr))" },
+            {content: "no QR", trigger: ".receipt-screen:not(:has(img.fiscal-qr))"},
             screenshot("not_registered"),
             ReceiptScreen.clickNextOrder(),
             Chrome.clickMenuOption("Orders"),
@@ -182,13 +186,18 @@ registry.category("web_tour.tours").add("FiscalDeviceSilentTour", {
             sellCash(),
             {
                 content: "registering shown at once",
-                trigger: ".o_fiscal_till_dialog[data-phase='registering'] .o_fiscal_registering",
+                trigger:
+                    ".o_fiscal_till_dialog[data-phase='registering'] .o_fiscal_registering",
             },
             {
                 content: "after the bounded wait, the cashier gets the choices",
-                trigger: ".o_fiscal_till_dialog[data-phase='timeout'] .o_fiscal_timeout",
+                trigger:
+                    ".o_fiscal_till_dialog[data-phase='timeout'] .o_fiscal_timeout",
             },
-            { content: "no resend offered", trigger: ".modal:not(:has(.o_fiscal_retry))" },
+            {
+                content: "no resend offered",
+                trigger: ".modal:not(:has(.o_fiscal_retry))",
+            },
             screenshot("timeout_dialog"),
             // the request still running on the server ends the wait by itself
             {
@@ -236,14 +245,17 @@ registry.category("web_tour.tours").add("FiscalDeviceBenchTour", {
                     trigger: ".payment-screen .button.next.highlight",
                     run: () => {
                         window.fiscalDeviceValidateAt = performance.now();
-                        document.querySelector(".payment-screen .button.next.highlight").click();
+                        document
+                            .querySelector(".payment-screen .button.next.highlight")
+                            .click();
                     },
                 },
                 {
                     content: "receipt with its fiscal data",
                     trigger: ".receipt-screen .fiscal-receipt-block .fiscal-title",
                     run: () => {
-                        const elapsed = performance.now() - window.fiscalDeviceValidateAt;
+                        const elapsed =
+                            performance.now() - window.fiscalDeviceValidateAt;
                         console.log(`fiscal_device:bench:${elapsed}`);
                     },
                 },
@@ -262,7 +274,7 @@ registry.category("web_tour.tours").add("FiscalDeviceUnknownTour", {
                 trigger: ".o_fiscal_till_dialog[data-phase='failed'] .o_fiscal_unknown",
                 timeout: 30000,
             },
-            { content: "no blind resend", trigger: ".modal:not(:has(.o_fiscal_retry))" },
+            {content: "no blind resend", trigger: ".modal:not(:has(.o_fiscal_retry))"},
             screenshot("unknown_dialog"),
             {
                 content: "continue without a fiscal receipt",
@@ -305,7 +317,8 @@ registry.category("web_tour.tours").add("FiscalDeviceWaitingTour", {
             waitingCount(1),
             {
                 content: "the counter is shown",
-                trigger: ".pos-topheader .o_fiscal_waiting:not(.d-none) .o_fiscal_waiting_count:contains('1')",
+                trigger:
+                    ".pos-topheader .o_fiscal_waiting:not(.d-none) .o_fiscal_waiting_count:contains('1')",
             },
             screenshot("waiting_counter"),
             {
@@ -330,9 +343,13 @@ registry.category("web_tour.tours").add("FiscalDevicePrintAgainTour", {
                 trigger: ".o_fiscal_till_dialog[data-phase='failed'] .o_fiscal_error",
                 timeout: 30000,
             },
-            { content: "no blind resend", trigger: ".modal:not(:has(.o_fiscal_retry))" },
+            {content: "no blind resend", trigger: ".modal:not(:has(.o_fiscal_retry))"},
             screenshot("print_again_dialog"),
-            { content: "print again", trigger: ".modal .o_fiscal_print_again", run: "click" },
+            {
+                content: "print again",
+                trigger: ".modal .o_fiscal_print_again",
+                run: "click",
+            },
             ReceiptScreen.isShown(),
             {
                 content: "the ticket says the device printed the fiscal receipt",
@@ -359,33 +376,43 @@ registry.category("web_tour.tours").add("FiscalDeviceCloseTour", {
             },
             {
                 content: "close the register",
-                trigger: ".modal .close-pos-popup .button.highlight:contains('Close Register')",
+                trigger:
+                    ".modal .close-pos-popup .button.highlight:contains('Close Register')",
                 run: "click",
             },
             {
                 content: "the device's Z report beside Odoo's totals",
-                trigger: ".modal .o_fiscal_z_report .o_fiscal_z_number_value:not(:empty)",
+                trigger:
+                    ".modal .o_fiscal_z_report .o_fiscal_z_number_value:not(:empty)",
                 timeout: 30000,
             },
-            { content: "device totals listed", trigger: ".o_fiscal_z_report .o_fiscal_z_device_total" },
-            { content: "Odoo payments listed", trigger: ".o_fiscal_z_report .o_fiscal_z_odoo_payment" },
+            {
+                content: "device totals listed",
+                trigger: ".o_fiscal_z_report .o_fiscal_z_device_total",
+            },
+            {
+                content: "Odoo payments listed",
+                trigger: ".o_fiscal_z_report .o_fiscal_z_odoo_payment",
+            },
             screenshot("z_report"),
             {
                 content: "hand the Z report's figures to the test",
                 trigger: ".o_fiscal_z_report .o_fiscal_z_difference",
                 run: () => {
                     const el = document.querySelector(".o_fiscal_z_report");
-                    const text = (selector) => el.querySelector(selector)?.textContent.trim() || "";
+                    const text = (selector) =>
+                        el.querySelector(selector)?.textContent.trim() || "";
                     const data = {
                         name: "z_report",
                         number: text(".o_fiscal_z_number_value"),
                         odoo: text(".o_fiscal_z_odoo"),
                         device: text(".o_fiscal_z_device"),
-                        difference: el.querySelector(".o_fiscal_z_difference").dataset.difference,
+                        difference: el.querySelector(".o_fiscal_z_difference").dataset
+                            .difference,
                         orders: text(".o_fiscal_z_odoo_orders"),
-                        device_totals: [...el.querySelectorAll(".o_fiscal_z_device_total")].map(
-                            (row) => row.dataset.name
-                        ),
+                        device_totals: [
+                            ...el.querySelectorAll(".o_fiscal_z_device_total"),
+                        ].map((row) => row.dataset.name),
                     };
                     console.log(`fiscal_device:receipt:${JSON.stringify(data)}`);
                 },
