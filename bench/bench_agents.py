@@ -22,6 +22,8 @@ Run against a server started like the system suite's (``--workers=2 --gevent-por
 Needs ``websocket-client`` (the ``agent`` extra). Linux only (``/proc``).
 """
 
+# pylint: disable=print-used  # a command-line program: its output is for the terminal
+
 import argparse
 import itertools
 import json

@@ -154,16 +154,18 @@ class FiscalDevice(models.Model):
             action["params"].update(type="danger", sticky=True)
             return action
 
-    def _close_shift_if_due(self, now):
-        try:
-            done = super()._close_shift_if_due(now)
-        except UserError as error:
-            self._record_status(False, str(error))
-            raise
-        # the N5 is asked nothing unless its shift is due (its day cannot be read)
-        if done or self._family().supports(Capability.OPEN_SHIFT):
-            self._record_status(True, _("Answered the scheduled shift check."))
-        return done
+    def _cron_close_shifts(self, now=None):
+        outcomes = super()._cron_close_shifts(now)
+        for device_id, (outcome, detail) in outcomes.items():
+            device = self.browse(device_id)
+            if outcome == "failed":
+                # a device busy with a cashier's operation answered nobody: not a reading
+                if detail != str(device._busy_error()):
+                    device._record_status(False, detail)
+            # the N5 is asked nothing unless its shift is due (its day cannot be read)
+            elif outcome == "closed" or device._family().supports(Capability.OPEN_SHIFT):
+                device._record_status(True, _("Answered the scheduled shift check."))
+        return outcomes
 
     # ------------------------------------------------------------------
     # Dashboard actions

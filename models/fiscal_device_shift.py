@@ -92,7 +92,7 @@ class FiscalDevice(models.Model):
         Device threads hold no cursor: they only talk to their device (see ``_FleetClose``).
         """
         now = now or fields.Datetime.now()
-        devices = self.search([])
+        devices = self or self.search([])  # the cron calls it on no record: every device
         if not devices:
             return {}
         self.env.flush_all()

@@ -57,7 +57,7 @@ class TestDashboard(FiscalDeviceCommon):
 
     def test_the_scheduled_shift_check_records_the_reading(self):
         now = fields.Datetime.now()
-        self.assertIsNone(self.caspos._close_shift_if_due(now))
+        self.assertEqual(self.caspos._cron_close_shifts(now)[self.caspos.id][0], "not_due")
         self.assertTrue(self.caspos.last_status_ok)
         self.assertEqual(self.caspos.last_status_message, "Answered the scheduled shift check.")
         # the N5's day opened with its first document, 23.5 hours ago: its Z report is due
@@ -68,8 +68,9 @@ class TestDashboard(FiscalDeviceCommon):
             (now - timedelta(hours=23.5), document.id),
         )
         document.invalidate_recordset()
-        with self.assertRaisesRegex(UserError, "ttyACM9 does not exist"):
-            unplugged._close_shift_if_due(now)
+        outcome, detail = unplugged._cron_close_shifts(now)[unplugged.id]
+        self.assertEqual(outcome, "failed")
+        self.assertIn("ttyACM9 does not exist", detail)
         self.assertFalse(unplugged.last_status_ok)
         self.assertIn("ttyACM9 does not exist", unplugged.last_status_message)
 

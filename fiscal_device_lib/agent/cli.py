@@ -1,5 +1,7 @@
 """``fiscal-device agent``: run the fiscal agent, show its state, or list what it can see."""
 
+# pylint: disable=print-used  # a command-line program: its output is for the terminal
+
 from __future__ import annotations
 
 import argparse
