@@ -154,8 +154,8 @@ class FiscalDevice(models.Model):
             action["params"].update(type="danger", sticky=True)
             return action
 
-    def _cron_close_shifts(self, now=None):
-        outcomes = super()._cron_close_shifts(now)
+    def _shift_close_recorded(self, outcomes):
+        super()._shift_close_recorded(outcomes)
         for device_id, (outcome, detail) in outcomes.items():
             device = self.browse(device_id)
             if outcome == "failed":
@@ -165,7 +165,6 @@ class FiscalDevice(models.Model):
             # the N5 is asked nothing unless its shift is due (its day cannot be read)
             elif outcome == "closed" or device._family().supports(Capability.OPEN_SHIFT):
                 device._record_status(True, _("Answered the scheduled shift check."))
-        return outcomes
 
     # ------------------------------------------------------------------
     # Dashboard actions

@@ -97,9 +97,15 @@ class FiscalDevice(models.Model):
             return {}
         self.env.flush_all()
         with self.env.registry.cursor() as lock_cr:
-            outcomes = _FleetClose(self.with_env(self.env(cr=lock_cr)), devices.ids, now).run()
+            locked = self.with_env(self.env(cr=lock_cr))
+            outcomes = _FleetClose(locked, devices.ids, now).run()
+            # on the cursor that wrote the devices: another would conflict with its writes
+            locked._shift_close_recorded(outcomes)
         self.env.invalidate_all()
         return outcomes
+
+    def _shift_close_recorded(self, outcomes):
+        """Hook: the outcomes of a scheduled close, on the cursor that wrote its devices."""
 
     def _shift_now(self, driver):
         """(open, opened at in UTC) of the shift: asked where the device knows it; the N5 is not

@@ -121,14 +121,25 @@ class AgentShop:
                     "currency_id": shop.currency_ids[family],
                 },
             )
-            admin.create(
+            # a new device proposes its mappings itself: map the shop's tax as the demo does
+            proposed = admin.search_read(
                 "fiscal.device.tax",
-                {
-                    "device_id": device_id,
-                    "tax_id": shop.tax_ids[family],
-                    "vat_class": mapping["vat_class"],
-                },
+                [("device_id", "=", device_id), ("tax_id", "=", shop.tax_ids[family])],
+                ["id"],
             )
+            if proposed:
+                admin.write(
+                    "fiscal.device.tax", [proposed[0]["id"]], {"vat_class": mapping["vat_class"]}
+                )
+            else:
+                admin.create(
+                    "fiscal.device.tax",
+                    {
+                        "device_id": device_id,
+                        "tax_id": shop.tax_ids[family],
+                        "vat_class": mapping["vat_class"],
+                    },
+                )
             self.devices[family] = {"id": device_id, "kind": kind}
             code = f"{name[:2].upper()}{family[0].upper()}"
             self.journal_ids[family] = admin.create(

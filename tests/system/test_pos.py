@@ -178,12 +178,16 @@ def test_pos_order_fiscalize_and_refund_storno_buttons(shop, pos_shops, family):
     pos = pos_shops(family, False)
     before = shop.journal(family)
     order_id = pos.sync(pos.order_values(quantity=2))
-    assert shop.admin.call("pos.order", "action_fiscalize", [order_id]) is True
+    assert shop.admin.call("pos.order", "action_fiscalize", [order_id])["tag"] == (
+        "display_notification"
+    )
     (sale,) = shop.documents("pos.order", order_id)
     assert sale["state"] == "done" and sale["kind"] in SALE_KINDS, sale
     (line,) = shop.admin.search_read("pos.order.line", [("order_id", "=", order_id)], ["id"])
     refund_id = pos.sync(pos.order_values(quantity=-2, refunded_line_id=line["id"]))
-    assert shop.admin.call("pos.order", "action_fiscal_storno", [refund_id]) is True
+    assert shop.admin.call("pos.order", "action_fiscal_storno", [refund_id])["tag"] == (
+        "display_notification"
+    )
     (storno,) = shop.documents("pos.order", refund_id)
     assert storno["state"] == "done" and storno["kind"] in STORNO_KINDS, storno
     assert storno["parent_id"][0] == sale["id"]
