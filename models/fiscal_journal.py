@@ -269,16 +269,22 @@ class FiscalDevice(models.Model):
             return driver.x_report(operator, **options)
 
         done = self._run_service(kind.value, request, report, uuid=report_uuid)
-        if kind == DocumentKind.Z_REPORT:
-            self.sudo().write(
-                {
-                    "shift_open": False,
-                    "shift_opened_at": False,
-                    "last_z_report_at": fields.Datetime.now(),
-                    "last_z_report_number": done.report_number,
-                }
-            )
+        # a Z report queued for an agent has not closed anything yet: its report lands later
+        if kind == DocumentKind.Z_REPORT and done.done:
+            self._shift_closed_by(done)
         return done
+
+    def _shift_closed_by(self, done):
+        """Record the done Z report ``done`` (a ``JournalResult``) on the device: its shift is
+        closed."""
+        self.sudo().write(
+            {
+                "shift_open": False,
+                "shift_opened_at": False,
+                "last_z_report_at": fields.Datetime.now(),
+                "last_z_report_number": done.report_number,
+            }
+        )
 
     def _service_document_values(self, kind, request, service_uuid):
         """A ``sending`` document of an operation that registers no sale."""
