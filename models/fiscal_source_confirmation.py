@@ -87,15 +87,15 @@ class FiscalSourceMixin(models.AbstractModel):
     def _fiscal_confirmation(self, results):
         """Post each done ``JournalResult`` of ``results`` (one per record of ``self``, in
         order) in its record's chatter and return a notification naming the fiscal ids."""
-        lines = []
+        bodies = {}
         for record, result in zip(self, results, strict=True):
-            if result is None or not result.done:
-                continue
-            text = record._fiscal_confirmation_text(result)
-            lines.append(text)
-            record.sudo().message_post(body=text)
-        if not lines:
+            if result is not None and result.done:
+                bodies[record.id] = record._fiscal_confirmation_text(result)
+        if not bodies:
             return True
+        # a logged note, not a message to followers: one batch, no notification machinery
+        self.browse(list(bodies))._message_log_batch(bodies)
+        lines = list(bodies.values())
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
