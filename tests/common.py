@@ -53,6 +53,42 @@ class FiscalDeviceFixture:
         cls.addClassCleanup(emulator_host.stop, device._emulator_state_dir())
         return device
 
+    @classmethod
+    def _create_shop(cls, name, device, currency, prefix, method_names, **config_values):
+        """A Point of Sale on ``device`` selling in ``currency``, with a cash and a bank payment
+        method named ``method_names`` and journals coded ``prefix``; returns (config, cash,
+        bank)."""
+
+        def journal(kind, code):
+            return cls.env["account.journal"].create(
+                {"name": f"{name} {kind}", "type": kind, "code": code, "currency_id": currency.id}
+            )
+
+        cash_name, bank_name = method_names
+        cash = cls.env["pos.payment.method"].create(
+            {"name": cash_name, "journal_id": journal("cash", f"{prefix}C").id}
+        )
+        bank = cls.env["pos.payment.method"].create(
+            {"name": bank_name, "journal_id": journal("bank", f"{prefix}B").id}
+        )
+        pricelist = cls.env["product.pricelist"].create(
+            {"name": f"{name} prices", "currency_id": currency.id}
+        )
+        config = cls.env["pos.config"].create(
+            {
+                "name": name,
+                "journal_id": journal("sale", f"{prefix}S").id,
+                "invoice_journal_id": journal("sale", f"{prefix}I").id,
+                "use_pricelist": True,
+                "available_pricelist_ids": pricelist.ids,
+                "pricelist_id": pricelist.id,
+                "payment_method_ids": [Command.set((cash | bank).ids)],
+                "fiscal_device_id": device.id,
+                **config_values,
+            }
+        )
+        return config, cash, bank
+
 
 class FiscalDeviceCommon(FiscalDeviceFixture, AccountTestInvoicingCommon):
     """Invoices on the built-in emulators of both device families.

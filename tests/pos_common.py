@@ -23,32 +23,8 @@ class FiscalPosCommon(FiscalDeviceCommon):
 
     @classmethod
     def _create_pos_config(cls, name, device, currency):
-        def journal(kind, code):
-            return cls.env["account.journal"].create(
-                {"name": f"{name} {kind}", "type": kind, "code": code, "currency_id": currency.id}
-            )
-
-        prefix = name[:2].upper()
-        cash = cls.env["pos.payment.method"].create(
-            {"name": f"{name} cash", "journal_id": journal("cash", f"{prefix}C").id}
-        )
-        bank = cls.env["pos.payment.method"].create(
-            {"name": f"{name} bank", "journal_id": journal("bank", f"{prefix}B").id}
-        )
-        pricelist = cls.env["product.pricelist"].create(
-            {"name": f"{name} prices", "currency_id": currency.id}
-        )
-        config = cls.env["pos.config"].create(
-            {
-                "name": name,
-                "journal_id": journal("sale", f"{prefix}S").id,
-                "invoice_journal_id": journal("sale", f"{prefix}I").id,
-                "use_pricelist": True,
-                "available_pricelist_ids": pricelist.ids,
-                "pricelist_id": pricelist.id,
-                "payment_method_ids": [Command.set((cash | bank).ids)],
-                "fiscal_device_id": device.id,
-            }
+        config, cash, bank = cls._create_shop(
+            name, device, currency, name[:2].upper(), (f"{name} cash", f"{name} bank")
         )
         config.open_ui()
         config.current_session_id.set_opening_control(0, None)

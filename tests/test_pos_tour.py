@@ -72,34 +72,10 @@ class FiscalPosTourCommon(FiscalDeviceFixture, AccountTestInvoicingHttpCommon):
     def _create_pos_config(cls, name, device, currency):
         """A shop on ``device`` selling in ``currency``, paid by "Cash" or "Card"."""
         prefix = "".join(word[0] for word in name.split()).upper()
-
-        def journal(kind, code):
-            return cls.env["account.journal"].create(
-                {"name": f"{name} {kind}", "type": kind, "code": code, "currency_id": currency.id}
-            )
-
-        cash = cls.env["pos.payment.method"].create(
-            {"name": "Cash", "journal_id": journal("cash", f"{prefix}C").id}
+        config, _cash, _card = cls._create_shop(
+            name, device, currency, prefix, ("Cash", "Card"), fiscal_ui_wait=5
         )
-        card = cls.env["pos.payment.method"].create(
-            {"name": "Card", "journal_id": journal("bank", f"{prefix}B").id}
-        )
-        pricelist = cls.env["product.pricelist"].create(
-            {"name": f"{name} prices", "currency_id": currency.id}
-        )
-        return cls.env["pos.config"].create(
-            {
-                "name": name,
-                "journal_id": journal("sale", f"{prefix}S").id,
-                "invoice_journal_id": journal("sale", f"{prefix}I").id,
-                "use_pricelist": True,
-                "available_pricelist_ids": pricelist.ids,
-                "pricelist_id": pricelist.id,
-                "payment_method_ids": [Command.set((cash | card).ids)],
-                "fiscal_device_id": device.id,
-                "fiscal_ui_wait": 5,
-            }
-        )
+        return config
 
     # ------------------------------------------------------------------
     # Running a tour
