@@ -188,26 +188,19 @@ class FiscalDevice(models.Model):
 
     def _journal_values(self, payload, source, parent):
         """The new document's column values, stored computed fields included (no ORM create)."""
-        currency = self.currency_id or self.company_id.currency_id
-        now = fields.Datetime.now()
-        values = {
-            "device_id": self.id,
-            "company_id": self.company_id.id,
-            "kind": payload.kind.value,
-            "state": "sending",
-            "uuid": payload.uuid,
-            "request_json": json.dumps(to_jsonable(payload), indent=2, ensure_ascii=False),
-            "amount_total": float(
+        values = self._service_document_values(
+            payload.kind.value, to_jsonable(payload), payload.uuid
+        )
+        now = values["sent_at"]
+        values.update(
+            amount_total=float(
                 payload.total if isinstance(payload, Receipt) else abs(payload.amount)
             ),
-            "currency_id": currency.id,
-            "parent_id": parent.id if parent else None,
-            "user_id": self.env.uid,
-            "sent_at": now,
-            "sale_number": getattr(payload, "sale_number", "") or None,
+            parent_id=parent.id if parent else None,
+            sale_number=getattr(payload, "sale_number", "") or None,
             # stored compute of fiscal.document, which a plain INSERT does not run
-            "is_test": bool(self.is_emulator),
-        }
+            is_test=bool(self.is_emulator),
+        )
         if source:
             values.update(res_model=source._name, res_id=source.id, source_name=source.display_name)
         values["name"] = self.env["fiscal.document"].new(values).name
@@ -287,7 +280,8 @@ class FiscalDevice(models.Model):
         )
 
     def _service_document_values(self, kind, request, service_uuid):
-        """A ``sending`` document of an operation that registers no sale."""
+        """The values every journaled document starts with: ``sending``, its uuid and request
+        (a sale adds its amount, source and sale number: ``_journal_values``)."""
         return {
             "device_id": self.id,
             "company_id": self.company_id.id,
