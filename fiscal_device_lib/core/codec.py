@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 import re
 import types
 import typing
@@ -139,10 +140,27 @@ def cash_operation_from_dict(data: object) -> CashOperation:
     return typing.cast(CashOperation, _decode_object(data, CashOperation, ""))
 
 
+# values JSON takes as they are (exact types: a str enum is not one)
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
+@functools.cache
+def _dataclass_field_names(kind: type) -> tuple[str, ...] | None:
+    if not dataclasses.is_dataclass(kind):
+        return None
+    return tuple(found.name for found in dataclasses.fields(kind))
+
+
 def to_jsonable(value: object) -> object:
     """Dataclasses, enums, Decimals and datetimes as plain JSON values (money as strings)."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is Decimal:
+        return str(value)
+    names = _dataclass_field_names(kind)
+    if names is not None:
+        return {name: to_jsonable(getattr(value, name)) for name in names}
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, Decimal):

@@ -7,6 +7,7 @@ application that shows it translated (places and field names are messages too).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
@@ -92,12 +93,14 @@ FIELD_LABELS = {
 }
 
 
+@functools.cache
 def field_label(name: str) -> Message | str:
     """A field's name in messages ("unit price"), translatable where the table knows it."""
     template = FIELD_LABELS.get(name)
     return Message(template) if template else name.replace("_", " ")
 
 
+@functools.lru_cache(maxsize=4096)
 def item_place(list_name: str, index: int) -> Message:
     """An item of a list field as a place ("line 2")."""
     template = ITEM_PLACES.get(list_name) or list_name.replace("_", " ") + " %(index)s"
@@ -137,36 +140,48 @@ def line_amounts(line: Line) -> tuple[tuple[str, Decimal | None], ...]:
     )
 
 
-def text_fields(document: object, prefix: tuple = ()) -> Iterator[tuple[Message, str]]:
-    """Every text of ``document`` with its place ("line 2: name", "buyer: city", "note")."""
-    for fld in dataclasses.fields(document):  # type: ignore[arg-type]
-        value = getattr(document, fld.name)
-        label = (*prefix, field_label(fld.name))
+@functools.cache
+def _field_names(kind: type) -> tuple[str, ...]:
+    return tuple(found.name for found in dataclasses.fields(kind))
+
+
+def text_fields(document: object, path: tuple = ()) -> Iterator[tuple[tuple, str]]:
+    """Every text of ``document`` with its path (``("lines", 2), "name"``): ``path_place``
+    makes the place of a message of it ("line 2: name"), only for a text with a problem."""
+    for name in _field_names(type(document)):
+        value = getattr(document, name)
         if isinstance(value, str):
-            yield place(*label), value
+            yield (*path, name), value
         elif isinstance(value, list):
             for index, item in enumerate(value, start=1):
-                item_label = (*prefix, item_place(fld.name, index))
+                item_path = (*path, (name, index))
                 if isinstance(item, str):
-                    if fld.name == "marking_codes":
+                    if name == "marking_codes":
                         item = item.replace(GS1_SEPARATOR, "")
-                    yield place(*item_label), item
+                    yield item_path, item
                 elif dataclasses.is_dataclass(item):
-                    yield from text_fields(item, item_label)
+                    yield from text_fields(item, item_path)
         elif dataclasses.is_dataclass(value):
-            yield from text_fields(value, label)
+            yield from text_fields(value, (*path, name))
+
+
+def path_place(path: tuple) -> Message:
+    """The place a path of ``text_fields`` names: "line 2: name", "buyer: city"."""
+    return place(
+        *(item_place(*part) if isinstance(part, tuple) else field_label(part) for part in path)
+    )
 
 
 def text_problems(document: object) -> list[str]:
     """Control characters, bidi overrides and overlong texts anywhere in ``document``."""
     problems = []
-    for where_, text in text_fields(document):
+    for path, text in text_fields(document):
         bad = unprintable(text)
         if bad is not None:
             problems.append(
                 Message(
                     _lt("%(place)s contains an unprintable character (%(char)s)"),
-                    place=where_,
+                    place=path_place(path),
                     char=code_point(bad),
                 )
             )
@@ -174,7 +189,7 @@ def text_problems(document: object) -> list[str]:
             problems.append(
                 Message(
                     _lt("%(place)s is longer than %(max)s characters (%(length)s)"),
-                    place=where_,
+                    place=path_place(path),
                     max=MAX_TEXT_LENGTH,
                     length=len(text),
                 )
@@ -239,9 +254,11 @@ def sale_number_problems(sale_number: str) -> list[str]:
 
 def line_problems(line: Line, where: object) -> list[str]:
     """The core's checks of one line; ``where`` prefixes each message ("line 2: ")."""
-    problems: list[str] = blank_problems(
-        Message("%(where)s%(field)s", where=where, field=field_label("name")), line.name
-    )
+    problems: list[str] = []
+    if not visible(line.name):  # its place is made only for a problem
+        problems += blank_problems(
+            Message("%(where)s%(field)s", where=where, field=field_label("name")), line.name
+        )
     _check_positive(problems, where, field_label("quantity"), line.quantity, 3)
     _check_positive(problems, where, field_label("unit_price"), line.unit_price, 2)
     _check_at_most(problems, where, field_label("quantity"), line.quantity, MAX_QUANTITY)
