@@ -96,6 +96,7 @@ FAMILY = DeviceFamily(
     currency=CURRENCY,
     shift_hours=SHIFT_HOURS,
     setting_names=frozenset(SETTING_NAMES),
+    keeps_connection=True,
     z_sales_totals=("sale sum", "money back sum"),
     notes=[
         "requests go to the device root (http://IP:5544/); the path is configurable",

@@ -145,6 +145,9 @@ class DeviceFamily:
     operator_numbers: bool = False
     # the receipt prints the source's reference as a free-text note; the N5 prints none
     prints_note: bool = True
+    # a connected driver may be kept between operations (an HTTP session, see core.pool); a
+    # serial port is released after each, for the next process that needs it
+    keeps_connection: bool = False
     # the device takes Naredba N-18's unique sale number (УНП) of a registered company's sales
     takes_sale_number: bool = False
     # the names of the Z report's own (sales, returns) totals; None: the report has none

@@ -35,6 +35,7 @@ ordinary weather, not an emulator failure: it is counted in ``clients_gone``, ne
 from __future__ import annotations
 
 import contextlib
+import socket
 import sys
 import threading
 import time
@@ -193,6 +194,7 @@ class CasposEmulator:
             server.shutdown()
             self.thread.join(timeout=5)
         server.server_close()
+        server.close_connections()
 
     # -- fault knobs ----------------------------------------------------------------------------
 
@@ -301,6 +303,21 @@ class EmulatorHttpServer(ThreadingHTTPServer):
     daemon_threads = True
     emulator: CasposEmulator
 
+    def __init__(self, *args: object, **kwargs: object):
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.open_connections: set[socket.socket] = set()
+
+    def process_request(self, request, client_address) -> None:  # type: ignore[no-untyped-def]
+        self.open_connections.add(request)
+        super().process_request(request, client_address)
+
+    def close_connections(self) -> None:
+        """Cut every kept-alive connection: a stopped emulator, like an unplugged device,
+        answers on none of them."""
+        for connection in list(self.open_connections):
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+
     def handle_error(self, request: object, client_address: object) -> None:
         if isinstance(sys.exc_info()[1], ConnectionError):  # broken pipe, reset, aborted
             self.emulator.clients_gone += 1
@@ -308,6 +325,7 @@ class EmulatorHttpServer(ThreadingHTTPServer):
         super().handle_error(request, client_address)  # type: ignore[arg-type]
 
     def shutdown_request(self, request: object) -> None:
+        self.open_connections.discard(request)  # type: ignore[arg-type]
         result = super().shutdown_request(request)  # type: ignore[arg-type]
         self.emulator.connections_closed += 1
         return result
