@@ -269,7 +269,7 @@ class CasposDriver(FiscalDevice):
             self.to_login()
             answer = self.exchange(operation, data, top)
         if answer.code not in (OK, REPEATED_UUID):
-            raise rejected(answer.code, answer.message)
+            raise rejected(answer.code, answer.message, operation in DOCUMENT_OPERATIONS)
         return answer
 
     def exchange(self, operation: Operation, data: dict | None, top: dict | None) -> Answer:

@@ -6,7 +6,7 @@ and Solutions". One table, so a test can walk it and the emulator can answer wit
 
 from __future__ import annotations
 
-from ..core.errors import DeviceRejected, UnsupportedOperation, ValidationError
+from ..core.errors import DeviceRejected, ShiftNotOpen, UnsupportedOperation, ValidationError
 from ..core.i18n import Message, _lt
 
 # code -> (device text, hint)
@@ -390,6 +390,7 @@ ERRORS: dict[int, tuple[str, str]] = {
 OK = 0
 REPEATED_UUID = 1
 INVALID_LOGIN_SESSION = 401
+INVALID_SHIFT_STATUS = 503
 
 
 def error_text(code: int) -> str:
@@ -397,11 +398,14 @@ def error_text(code: int) -> str:
     return ERRORS.get(code, ("unknown error", ""))[0]
 
 
-def rejected(code: int, message: str) -> DeviceRejected:
-    """The device's refusal with its own words and the spec's hint for the code."""
+def rejected(code: int, message: str, document: bool = False) -> DeviceRejected:
+    """The device's refusal with its own words and the spec's hint for the code; a
+    ``document``'s refusal for a closed shift is ``ShiftNotOpen`` (an open shift's refusal to
+    open again has the same code)."""
     hint = ERRORS.get(code, ("", ""))[1]
+    kind = ShiftNotOpen if document and code == INVALID_SHIFT_STATUS else DeviceRejected
     # the device's words stay as they are; the hint is ours, translatable (core.i18n)
-    return DeviceRejected(code, message or error_text(code), Message(hint) if hint else "")
+    return kind(code, message or error_text(code), Message(hint) if hint else "")
 
 
 class NotACasposDocument(ValidationError, UnsupportedOperation):

@@ -108,6 +108,12 @@ class DeviceRejected(FiscalError):
         return self.outcome is Outcome.REGISTERED_NOT_PRINTED
 
 
+class ShiftNotOpen(DeviceRejected):
+    """The device refused a document because its shift is not open (closed on the device
+    itself, or never opened): nothing was registered; the document may be sent again, unchanged,
+    once the shift is open."""
+
+
 class OutcomeUnknown(FiscalError):
     """The request was sent but its answer never came: the device may or may not have done it."""
 

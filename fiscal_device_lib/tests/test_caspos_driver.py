@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import socket
 import time
@@ -35,7 +36,9 @@ from fiscal_device_lib.core import (
     MalformedAnswer,
     Operator,
     OutcomeUnknown,
+    ShiftNotOpen,
 )
+from fiscal_device_lib.core.errors import Outcome
 
 CASHIER = Operator(name="Kassir Əliyev")
 
@@ -98,6 +101,28 @@ def test_shift_open_status_and_already_open(device):
     with pytest.raises(DeviceRejected) as caught:
         driver.open_shift(CASHIER)
     assert caught.value.code == 503
+    # the same code refusing to open an open shift is not "the shift is not open"
+    assert not isinstance(caught.value, ShiftNotOpen)
+
+
+def receipt(uuid: str):
+    from fiscal_device_lib.demo import day_receipts
+
+    _label, first = next(day_receipts(FAMILY.demo, CASHIER))
+    return dataclasses.replace(first, uuid=uuid)
+
+
+def test_a_document_in_a_closed_shift_is_shift_not_open_and_registers_nothing(device):
+    server, driver = device
+    driver.z_report(CASHIER, uuid="z-before")
+    with pytest.raises(ShiftNotOpen) as caught:
+        driver.fiscalize(receipt(uuid="in-a-closed-shift"))
+    assert caught.value.code == 503
+    assert caught.value.outcome is Outcome.NOTHING_REGISTERED
+    assert "shift may be closed" in str(caught.value)
+    driver.open_shift(CASHIER)
+    assert driver.fiscalize(receipt(uuid="in-a-closed-shift")).document_id
+    assert list(server.memory.state["uuids"]).count("in-a-closed-shift") == 1
 
 
 def test_open_shift_with_cash_float_counts_a_deposit():
