@@ -39,6 +39,7 @@ from ..fiscal_device_lib.core import (
     ReportResult,
 )
 from .fiscal_agent_relay import AgentRelay
+from .fiscal_document import journal_json
 from .fiscal_journal_result import JournalResult
 
 JOB_STATES = [("queued", "Queued for the agent"), ("claimed", "Claimed by the agent")]
@@ -130,11 +131,11 @@ class FiscalDevice(models.Model):
             return driver.wait(pending["id"])
         return super()._resend(driver, pending)
 
-    def _ensure_shift(self, driver):
+    def _ensure_shift(self, driver, ask=False):
         # the agent opens the shift before the receipt (the job's ``open_shift``)
         if isinstance(driver, AgentRelay):
             return
-        return super()._ensure_shift(driver)
+        return super()._ensure_shift(driver, ask=ask)
 
     def _shift_now(self, driver):
         # the device is not asked from here: the journal knows the shift as for the N5 (open
@@ -244,7 +245,7 @@ class FiscalDevice(models.Model):
             result = result_from_dict(report["result"])
             with self._journal() as env:
                 env["fiscal.document"].browse(document_id).write(
-                    {"agent_report_json": json.dumps(report, indent=2, ensure_ascii=False)}
+                    {"agent_report_json": journal_json(report)}
                 )
             if isinstance(result, ReportResult):
                 with self._journal() as env:
@@ -260,7 +261,7 @@ class FiscalDevice(models.Model):
             with self._journal() as env:
                 env["fiscal.document"].browse(document_id).write(
                     {
-                        "agent_report_json": json.dumps(report, indent=2, ensure_ascii=False),
+                        "agent_report_json": journal_json(report),
                         # off the agent: a retry resends (Caspos) or resolves (N5) as today
                         "job_state": False,
                     }

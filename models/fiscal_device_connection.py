@@ -27,6 +27,7 @@ from ..fiscal_device_lib.core import (
 )
 from ..fiscal_device_lib.core.errors import Outcome
 from ..fiscal_device_lib.core.i18n import render
+from ..fiscal_device_lib.core.pool import DRIVERS
 from ..fiscal_device_lib.families import family as device_family
 from .fiscal_device import family_name_of_kind
 
@@ -153,7 +154,7 @@ class FiscalDevice(models.Model):
         self._check_fiscal_user()
         self._lock()
         try:
-            with self._family().connect(**self._connection_settings()) as driver:
+            with DRIVERS.lend(self._family(), self._connection_settings()) as driver:
                 yield driver
         except FiscalError as error:
             raise self._fiscal_user_error(error) from error

@@ -3,12 +3,13 @@ as, the status read from the device (numbers, model, shift) and the shift opened
 where the family has explicit shifts (``Capability.OPEN_SHIFT``). Helpers take a connected
 driver from ``fiscal_device_connection._driver()``; device errors are mapped by ``_call``."""
 
-import json
+from datetime import timedelta
 
 from odoo import _, fields, models
 from odoo.exceptions import UserError
 
 from ..fiscal_device_lib.core import Capability, Operator, to_jsonable
+from .fiscal_document import journal_json
 
 
 class FiscalDevice(models.Model):
@@ -58,7 +59,7 @@ class FiscalDevice(models.Model):
             "fiscal_memory_number": info.fiscal_memory_number,
             "model_name": info.model,
             "firmware": info.firmware,
-            "info_json": json.dumps(to_jsonable(info), indent=2, ensure_ascii=False),
+            "info_json": journal_json(to_jsonable(info)),
             "status_checked_at": fields.Datetime.now(),
         }
         if driver.supports(Capability.SHIFT_STATE):
@@ -97,11 +98,29 @@ class FiscalDevice(models.Model):
     def _write_shift(self, state):
         self.sudo().write(self._shift_values(state))
 
-    def _ensure_shift(self, driver):
-        """Open the shift before a receipt where the device has shifts and is set to do so."""
-        if not (self.auto_open_shift and driver.supports(Capability.OPEN_SHIFT)):
+    def _ensure_shift(self, driver, ask=False):
+        """Open the shift before a receipt where the device has shifts and is set to do so.
+
+        The device is asked only when Odoo does not know its shift open (or ``ask``): a shift
+        closed on the device itself refuses the receipt with ``ShiftNotOpen``, and the journal
+        then asks, opens it and sends the receipt again (``_send``). A ``FiscalError`` is the
+        caller's to turn into a message."""
+        if not self._opens_shift(driver) or (not ask and self._shift_known_open()):
             return
-        state = self._call(driver, driver.shift_state)
+        state = driver.shift_state()
         if not state.is_open:
-            state = self._call(driver, driver.open_shift, self._operator())
+            state = driver.open_shift(self._operator())
         self._write_shift(state)
+
+    def _opens_shift(self, driver):
+        return bool(self.auto_open_shift and driver.supports(Capability.OPEN_SHIFT))
+
+    def _shift_known_open(self):
+        """The shift is open as Odoo last saw it, and younger than its family's limit."""
+        hours = self._family().shift_hours
+        opened_at = self.shift_opened_at
+        return bool(
+            self.shift_open
+            and opened_at
+            and (not hours or fields.Datetime.now() - opened_at < timedelta(hours=hours))
+        )

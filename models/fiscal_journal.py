@@ -12,7 +12,7 @@ import json
 import uuid as uuid_lib
 from contextlib import contextmanager
 
-from odoo import _, fields, models
+from odoo import _, fields, models, tools
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
@@ -23,14 +23,15 @@ from ..fiscal_device_lib.core import (
     OutcomeUnknown,
     Receipt,
     ReportResult,
+    ShiftNotOpen,
     ValidationError,
     cash_operation_from_dict,
     receipt_from_dict,
     to_jsonable,
     validate_cash_operation,
-    validate_receipt,
 )
 from ..fiscal_device_lib.core.errors import Outcome
+from .fiscal_document import journal_json
 from .fiscal_journal_result import JournalResult
 
 
@@ -54,20 +55,27 @@ class FiscalDevice(models.Model):
         """Forget in the caller's cache what a journal commit may have changed: the fiscal
         models, and the fiscal fields its sources compute from the journal. The rest (the
         invoice, its lines, products) stays: re-reading it cost a dozen queries per Fiscalize."""
+        self.env.flush_all()  # forgetting a value still to be written would lose it
+        self.env.cache.invalidate([(field, None) for field in self._journal_cached_fields()])
+
+    @tools.ormcache()
+    def _journal_cached_fields(self):
+        """The fields ``_journal_invalidate`` forgets (and their inverses), found once per
+        registry."""
         registry = self.env.registry
+        found = []
         for name in list(registry):
             # the journal writes documents, never a device: its row is locked by the caller
             if name.startswith("fiscal.") and name != "fiscal.device":
-                self.env[name].invalidate_model()
+                found.extend(self.env[name]._fields.values())
         for name in registry.descendants(["fiscal.source.mixin"], "_inherit"):
-            model = self.env[name]
-            model.invalidate_model(
-                [
-                    field_name
-                    for field_name, field in model._fields.items()
-                    if (field.compute and not field.store) or field_name == "fiscal_document_ids"
-                ]
+            found.extend(
+                field
+                for field_name, field in self.env[name]._fields.items()
+                if (field.compute and not field.store) or field_name == "fiscal_document_ids"
             )
+        inverses = [inverse for field in found for inverse in registry.field_inverses[field]]
+        return tuple(dict.fromkeys(found + inverses))
 
     def _journal_lock_ms(self):
         return max(self.lock_timeout, 1.0) * 1000
@@ -85,7 +93,7 @@ class FiscalDevice(models.Model):
         # the device lock first: a second press waits here, then finds the first's document
         with self._driver() as driver:
             if resume is None and source:
-                resume = Document._pending_for(self, source, Document._kind_group(kind))
+                resume = Document._pending_for(source, Document._kind_group(kind))
             if resume:
                 return self._resend(driver, resume)
             return self._send_new(driver, build, source, parent)
@@ -111,10 +119,14 @@ class FiscalDevice(models.Model):
     def _send(self, driver, document_id, payload):
         """Send a journaled document and journal what the device answered."""
         try:
-            if isinstance(payload, Receipt):
-                result = driver.fiscalize(payload)
-            else:
-                result = driver.cash_in_out(payload)
+            try:
+                result = self._send_payload(driver, payload)
+            except ShiftNotOpen:
+                if not self._opens_shift(driver):
+                    raise
+                # closed on the device itself since Odoo saw it open; nothing was registered
+                self._ensure_shift(driver, ask=True)
+                result = self._send_payload(driver, payload)
         except FiscalError as error:
             failure = self._journal_failure(document_id, error, driver)
             raise self._fiscal_user_error(error, failure) from error
@@ -123,16 +135,25 @@ class FiscalDevice(models.Model):
             self._journal_failure(document_id, OutcomeUnknown(str(error)), driver)
             raise
         done = self._journal_result(document_id, result)
-        if isinstance(payload, Receipt) and driver.supports(Capability.OPEN_SHIFT):
+        if (
+            isinstance(payload, Receipt)
+            and driver.supports(Capability.OPEN_SHIFT)
+            and not self.shift_open
+        ):
             self.sudo().shift_open = True
         return done
+
+    def _send_payload(self, driver, payload):
+        if isinstance(payload, Receipt):
+            return driver.fiscalize(payload)
+        return driver.cash_in_out(payload)
 
     def _checked_payload(self, driver, payload):
         """The payload once the core and the device found nothing to refuse: a device-level
         input error must not leave a failed document in the journal."""
         try:
             if isinstance(payload, Receipt):
-                payload = validate_receipt(payload)
+                # the core's checks, then the device's: the same list ``fiscalize`` refuses
                 problems = driver.problems(payload)
                 if problems:
                     raise ValidationError(problems)
@@ -203,16 +224,65 @@ class FiscalDevice(models.Model):
         )
         if source:
             values.update(res_model=source._name, res_id=source.id, source_name=source.display_name)
-        values["name"] = self.env["fiscal.document"].new(values).name
+        values["name"] = self.env["fiscal.document"]._document_name(
+            values["kind"], "", 0, values["uuid"], values.get("source_name")
+        )
         values.update(create_uid=self.env.uid, create_date=now, write_uid=self.env.uid)
         values["write_date"] = now
         return values
 
     def _journal_result(self, document_id, result):
+        """Journal the device's ``result`` of a sent document (committed); returns its
+        ``JournalResult``. One UPDATE and its name's: the ORM's write read the row, its device
+        and currency first, and recomputed what depends on them."""
         with self._journal() as env:
-            document = env["fiscal.document"].browse(document_id)
-            document._write_result(result)
-            return JournalResult.from_document(document)
+            Document = env["fiscal.document"]
+            values = Document._result_values(result, bool(self.is_emulator))
+            values.update(write_uid=self.env.uid, write_date=values["answered_at"])
+            env.cr.execute(
+                SQL(
+                    "UPDATE fiscal_document SET %s WHERE id = %s AND state != 'done'"
+                    " RETURNING kind, uuid, source_name",
+                    SQL(", ").join(
+                        SQL("%s = %s", SQL.identifier(column), None if value is False else value)
+                        for column, value in values.items()
+                    ),
+                    document_id,
+                )
+            )
+            row = env.cr.fetchone()
+            if row is None:
+                # done meanwhile, or gone: the ORM's write says which
+                document = Document.browse(document_id)
+                document._write_result(result)
+                return JournalResult.from_document(document)
+            kind, uuid, source_name = row
+            name = Document._document_name(
+                kind,
+                values["short_document_id"],
+                values["document_number"],
+                uuid,
+                source_name,
+            )
+            env.cr.execute(
+                SQL("UPDATE fiscal_document SET name = %s WHERE id = %s", name, document_id)
+            )
+        return JournalResult(
+            document_id=document_id,
+            name=name,
+            state="done",
+            kind=kind,
+            uuid=uuid or "",
+            device_id=self.id,
+            device_name=self.display_name or "",
+            is_test=bool(self.is_emulator),
+            fiscal_id=values["document_id"] or "",
+            short_id=values["short_document_id"] or "",
+            number=values["document_number"] or 0,
+            device_number=values["device_number"] or "",
+            qr_payload=values["qr_payload"] or "",
+            qr_link=values["qr_link"] or "",
+        )
 
     def _journal_read(self, document_id):
         """The ``JournalResult`` of a committed document, read on the journal's cursor."""
@@ -288,7 +358,7 @@ class FiscalDevice(models.Model):
             "kind": kind,
             "state": "sending",
             "uuid": service_uuid,
-            "request_json": json.dumps(request, indent=2, ensure_ascii=False),
+            "request_json": journal_json(request),
             "currency_id": (self.currency_id or self.company_id.currency_id).id,
             "user_id": self.env.uid,
             "sent_at": fields.Datetime.now(),

@@ -1,7 +1,9 @@
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from odoo import _, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 from ..fiscal_device_lib.core import CodeKind, Line, StornoReason, StornoReference
 from ..fiscal_device_lib.core.money import (
@@ -15,6 +17,14 @@ from ..fiscal_device_lib.core.money import (
 from ..fiscal_device_lib.core.validation import ean_is_valid
 from .fiscal_document import LIVE_STATES
 
+# the device's mapping tables, read by ``_fiscal_maps``
+MAP_MODELS = (
+    "fiscal.device.tax",
+    "fiscal.device.category",
+    "fiscal.device.uom",
+    "fiscal.device.payment",
+)
+
 FISCAL_STATES = [
     ("none", "Not fiscalized"),
     ("pending", "Waiting to be registered"),
@@ -27,12 +37,35 @@ FISCAL_STATES = [
 
 @dataclass(frozen=True)
 class FiscalMaps:
-    """A device's mappings, read once per document: tax → VAT class, category → department,
-    unit of measure → Caspos quantity type."""
+    """A device's mappings, read once per document in one query: tax → VAT class, category →
+    department, unit of measure → Caspos quantity type, journal and POS payment method →
+    payment kind."""
 
     vat_classes: dict
     departments: dict
     units: dict
+    journal_payment_kinds: dict = field(default_factory=dict)
+    method_payment_kinds: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FiscalLineValues:
+    """One sold line of a source in plain values (ids, not records), as ``_fiscal_line_values``
+    yields it: ``quantity`` and ``total`` (tax included, after ``discount`` %) are positive;
+    ``gross_total()`` is the tax-included total before the discount, asked for only when the
+    line is discounted."""
+
+    name: str
+    quantity: float
+    total: float
+    discount: float
+    gross_total: Callable[[], float]
+    tax_ids: tuple = ()
+    categ_id: int | None = None
+    uom_id: int | None = None
+    barcode: str = ""
+    default_code: str = ""
+    is_service: bool = False
 
 
 class FiscalSourceMixin(models.AbstractModel):
@@ -219,12 +252,31 @@ class FiscalSourceMixin(models.AbstractModel):
         return known if known.startswith(individual_number) else ""
 
     def _fiscal_maps(self, device):
+        """The device's mappings in one query (the ORM reads each One2many in two)."""
+        for model in MAP_MODELS:
+            self.env[model].flush_model()
+        self.env.cr.execute(
+            SQL(
+                "SELECT (SELECT json_object_agg(tax_id, vat_class) FROM fiscal_device_tax"
+                "        WHERE device_id = %(device)s),"
+                "       (SELECT json_object_agg(categ_id, department) FROM fiscal_device_category"
+                "        WHERE device_id = %(device)s),"
+                "       (SELECT json_object_agg(uom_id, quantity_type) FROM fiscal_device_uom"
+                "        WHERE device_id = %(device)s),"
+                "       (SELECT json_object_agg(journal_id, payment_kind)"
+                "          FROM fiscal_device_payment"
+                "        WHERE device_id = %(device)s AND journal_id IS NOT NULL),"
+                "       (SELECT json_object_agg(pos_payment_method_id, payment_kind)"
+                "          FROM fiscal_device_payment"
+                "        WHERE device_id = %(device)s AND pos_payment_method_id IS NOT NULL)",
+                device=device.id,
+            )
+        )
         return FiscalMaps(
-            vat_classes={mapping.tax_id.id: mapping.vat_class for mapping in device.tax_map_ids},
-            departments={
-                mapping.categ_id.id: mapping.department for mapping in device.category_map_ids
-            },
-            units={mapping.uom_id.id: mapping.quantity_type for mapping in device.uom_map_ids},
+            *(
+                {int(key): value for key, value in (found or {}).items()}
+                for found in self.env.cr.fetchone()
+            )
         )
 
     def _fiscal_check_currency(self, device, currency):
@@ -240,61 +292,76 @@ class FiscalSourceMixin(models.AbstractModel):
                 )
             )
 
-    def _fiscal_lines(self, device):
-        maps = self._fiscal_maps(device)
-        lines = (self._fiscal_line(device, maps, **values) for values in self._fiscal_line_values())
+    def _fiscal_lines(self, device, maps=None):
+        """The source's sold lines as core ``Line``s (free and empty lines left out), in one
+        pass: a line whose taxes have no VAT class on ``device`` is refused first."""
+        maps = maps or self._fiscal_maps(device)
+        values = [self._fiscal_plain_line(found) for found in self._fiscal_line_values()]
+        self._fiscal_check_tax_mapping(device, maps, values)
+        lines = (self._fiscal_line(device, maps, line) for line in values)
         return [line for line in lines if line]
 
-    def _fiscal_line(
-        self, device, maps, *, product, uom, taxes, name, quantity, total, discount, gross_total
-    ):
-        """One sold item as a core ``Line``; None for a free or empty line.
+    def _fiscal_plain_line(self, values):
+        """``values`` as ``FiscalLineValues``: a source may yield the line's records instead
+        (keys ``product``, ``uom``, ``taxes`` beside the plain ones)."""
+        if isinstance(values, FiscalLineValues):
+            return values
+        values = dict(values)
+        product, uom, taxes = values.pop("product"), values.pop("uom"), values.pop("taxes")
+        return FiscalLineValues(
+            **values,
+            tax_ids=tuple(taxes.ids),
+            categ_id=product.categ_id.id or None,
+            uom_id=uom.id or None,
+            barcode=product.barcode or "",
+            default_code=product.default_code or "",
+            is_service=product.type == "service",
+        )
 
-        ``quantity`` and ``total`` (tax included, after the ``discount`` percentage) are
-        positive; ``gross_total()`` is the tax-included total before the discount.
-        """
-        quantity = round_quantity(to_decimal(quantity, "quantity"))
-        total = to_money(total, "total")
+    def _fiscal_line(self, device, maps, values):
+        """One sold item (``FiscalLineValues``) as a core ``Line``; None for a free or empty
+        line."""
+        quantity = round_quantity(to_decimal(values.quantity, "quantity"))
+        total = to_money(values.total, "total")
         if not quantity or not total:
             return None  # free and empty lines print nothing
-        code, code_kind = self._fiscal_code(device, product)
-        values = {
-            "name": name,
+        code, code_kind = self._fiscal_code(device, values)
+        line = {
+            "name": values.name,
             "quantity": quantity,
             "vat_class": next(
-                (maps.vat_classes[tax.id] for tax in taxes if tax.id in maps.vat_classes), None
+                (maps.vat_classes[tax] for tax in values.tax_ids if tax in maps.vat_classes),
+                None,
             ),
             "code": code,
             "code_kind": code_kind,
-            "department": maps.departments.get(product.categ_id.id),
+            "department": maps.departments.get(values.categ_id),
             # a unit is mapped only on a device whose family has units (see fiscal.device.uom)
-            "unit": maps.units.get(uom.id),
+            "unit": maps.units.get(values.uom_id),
         }
         unit_price, difference = fit_unit_price(quantity, total)
-        values.update(unit_price=unit_price, line_total=total if difference else None)
-        if discount:
-            gross = to_money(gross_total(), "gross total")
+        line.update(unit_price=unit_price, line_total=total if difference else None)
+        if values.discount:
+            gross = to_money(values.gross_total(), "gross total")
             gross_unit_price = round_money(gross / quantity)
             discount = line_gross(quantity, gross_unit_price) - total
             if discount > 0:
-                values.update(
-                    unit_price=gross_unit_price, discount_amount=discount, line_total=None
-                )
-        return Line(**values)
+                line.update(unit_price=gross_unit_price, discount_amount=discount, line_total=None)
+        return Line(**line)
 
-    def _fiscal_code(self, device, product):
+    def _fiscal_code(self, device, values):
         code = ""
         if device.line_code == "barcode":
-            code = product.barcode or ""
+            code = values.barcode
         elif device.line_code == "default_code":
-            code = product.default_code or ""
+            code = values.default_code
         if not code:
             return "", CodeKind.PLAIN
         if ean_is_valid(code, 13):
             return code, CodeKind.EAN13
         if ean_is_valid(code, 8):
             return code, CodeKind.EAN8
-        if product.type == "service":
+        if values.is_service:
             return code, CodeKind.SERVICE
         return code, CodeKind.PLAIN
 

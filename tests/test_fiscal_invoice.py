@@ -318,6 +318,7 @@ class TestFiscalInvoice(FiscalDeviceCommon):
 
         self.assertRecordValues(document, [{"state": "done", "document_number": printed["number"]}])
         self.assertIn(f"receipt number {printed['number']}", document.resolution_note)
+        invoice.invalidate_recordset()  # the form reads it again in the next request
         self.assertEqual(invoice.fiscal_state, "done")
 
     def test_n5_paper_out_is_printed_again_then_resolved(self):
