@@ -141,14 +141,17 @@ def line_amounts(line: Line) -> tuple[tuple[str, Decimal | None], ...]:
 
 
 @functools.cache
-def _field_names(kind: type) -> tuple[str, ...]:
+def _field_names(kind: type) -> tuple[str, ...] | None:
+    """A dataclass's field names; None for any other type (a number, a date, None)."""
+    if not dataclasses.is_dataclass(kind):
+        return None
     return tuple(found.name for found in dataclasses.fields(kind))
 
 
 def text_fields(document: object, path: tuple = ()) -> Iterator[tuple[tuple, str]]:
     """Every text of ``document`` with its path (``("lines", 2), "name"``): ``path_place``
     makes the place of a message of it ("line 2: name"), only for a text with a problem."""
-    for name in _field_names(type(document)):
+    for name in _field_names(type(document)) or ():
         value = getattr(document, name)
         if isinstance(value, str):
             yield (*path, name), value
@@ -159,9 +162,9 @@ def text_fields(document: object, path: tuple = ()) -> Iterator[tuple[tuple, str
                     if name == "marking_codes":
                         item = item.replace(GS1_SEPARATOR, "")
                     yield item_path, item
-                elif dataclasses.is_dataclass(item):
+                elif _field_names(type(item)) is not None:
                     yield from text_fields(item, item_path)
-        elif dataclasses.is_dataclass(value):
+        elif _field_names(type(value)) is not None:
             yield from text_fields(value, (*path, name))
 
 
