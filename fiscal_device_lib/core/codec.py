@@ -84,11 +84,17 @@ def _whole_number(value: object, where: str) -> int:
     return value
 
 
+@functools.cache
+def _shape(cls: type) -> tuple[dict, dict]:
+    """A dataclass's type hints and fields by name: resolving the hints compiles each
+    annotation, 30 ms for a 100-line receipt when done per object."""
+    return typing.get_type_hints(cls), {f.name: f for f in dataclasses.fields(cls)}
+
+
 def _decode_object(data: object, cls: type, path: str) -> object:
     if not isinstance(data, dict):
         raise ValidationError(f"{path or 'document'} must be an object")
-    hints = typing.get_type_hints(cls)
-    known = {f.name: f for f in dataclasses.fields(cls)}
+    hints, known = _shape(cls)
     problems = [
         f"{_label(path, shown_name(key))}: unknown field" for key in data if key not in known
     ]
