@@ -155,7 +155,7 @@ class FiscalDevice(models.Model):
             return action
 
     def _shift_close_recorded(self, outcomes):
-        super()._shift_close_recorded(outcomes)
+        result = super()._shift_close_recorded(outcomes)
         for device_id, (outcome, detail) in outcomes.items():
             device = self.browse(device_id)
             if outcome == "failed":
@@ -165,6 +165,7 @@ class FiscalDevice(models.Model):
             # the N5 is asked nothing unless its shift is due (its day cannot be read)
             elif outcome == "closed" or device._family().supports(Capability.OPEN_SHIFT):
                 device._record_status(True, _("Answered the scheduled shift check."))
+        return result
 
     # ------------------------------------------------------------------
     # Dashboard actions

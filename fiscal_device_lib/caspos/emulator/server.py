@@ -307,9 +307,9 @@ class EmulatorHttpServer(ThreadingHTTPServer):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.open_connections: set[socket.socket] = set()
 
-    def process_request(self, request, client_address) -> None:  # type: ignore[no-untyped-def]
+    def process_request(self, request, client_address):  # type: ignore[no-untyped-def]
         self.open_connections.add(request)
-        super().process_request(request, client_address)
+        return super().process_request(request, client_address)
 
     def close_connections(self) -> None:
         """Cut every kept-alive connection: a stopped emulator, like an unplugged device,
