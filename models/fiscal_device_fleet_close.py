@@ -87,11 +87,13 @@ class _FleetClose:
     Phase 1, on the lock cursor: lock the rows of the devices that no one else holds (a device
     a cashier is using right now is skipped and fails as busy, as ``_driver()`` would after its
     lock timeout) and read their connection settings. Phase 2: one thread per device (at most
-    ``CRON_CONCURRENCY`` at once) connects, reads its shift state where it has one and asks
-    whether to close; this thread decides for every device that asked meanwhile, journals their
-    Z reports ``sending`` in one committed transaction, then lets them print. Phase 3: outcomes
-    that came back together are journaled in one transaction and the devices written on the
-    lock cursor, whose commit at the end releases the row locks.
+    ``CRON_CONCURRENCY`` at once, all started before any talks: ``_StartLine``) connects, reads
+    its shift state where it has one and asks whether to close; this thread decides for every
+    device that asked meanwhile, journals their Z reports ``sending`` in one committed
+    transaction, then lets them print. Phase 3: outcomes that came back together are journaled
+    in one transaction (one UPDATE of their documents, one INSERT of all their totals:
+    ``_write_reports``) and the devices written on the lock cursor, whose commit at the end
+    releases the row locks; the failures' activities are left as the failures come.
     """
 
     def __init__(self, devices, device_ids, now):
@@ -287,8 +289,8 @@ def _device_close(family, settings, device_id, inbox, line):
     """Phase 2 of one device, in its own thread and without a cursor, from the ``_StartLine``:
     always ends by putting ``("end", device_id, outcome)`` in ``inbox``."""
     outcome = ("error", RuntimeError("the device thread ended without an outcome"))
-    line.begin()
     try:
+        line.begin()
         outcome = _talk_to_device(family, settings, device_id, inbox, line)
     except Exception as error:  # an unexpected bug: reported as this device's failure
         _logger.exception("Scheduled shift close of fiscal device %s", device_id)
