@@ -51,27 +51,21 @@ class _Ask:
 
 
 class _StartLine:
-    """Where the device threads start: together, once all are started (a thread starts in a
-    moment while the others wait, in the time of many while they talk), and where a thread that
-    has its device's first answer waits until every thread has begun its first call before it
-    asks for more: a silent device's timeout runs from that first call, which the others' Z
-    reports and this run's journal would otherwise delay by as much as they take."""
+    """Where a device thread that has its device's first answer waits until every thread has
+    begun its first call, before it asks for more: a silent device's timeout runs from that
+    first call, which the others' Z reports and this run's journal would otherwise delay (and
+    a thread starts in a moment while the others wait, in the time of many while they talk)."""
 
     # a thread never waits forever for one that did not begin
     PATIENCE = 10.0
 
     def __init__(self, count):
-        self._open = threading.Event()
         self._all_began = threading.Event()
         self._lock = threading.Lock()
         self._to_begin = count
 
-    def open(self):
-        self._open.set()
-
     def begin(self):
-        """Wait for the line to open, then count this thread as begun."""
-        self._open.wait()
+        """Count this thread as begun (it is about to call its device)."""
         with self._lock:
             self._to_begin -= 1
             if self._to_begin <= 0:
@@ -87,8 +81,8 @@ class _FleetClose:
     Phase 1, on the lock cursor: lock the rows of the devices that no one else holds (a device
     a cashier is using right now is skipped and fails as busy, as ``_driver()`` would after its
     lock timeout) and read their connection settings. Phase 2: one thread per device (at most
-    ``CRON_CONCURRENCY`` at once, all started before any talks: ``_StartLine``) connects, reads
-    its shift state where it has one and asks whether to close; this thread decides for every
+    ``CRON_CONCURRENCY`` at once) connects, reads its shift state where it has one and, once
+    every thread has begun (``_StartLine``), asks whether to close; this thread decides for every
     device that asked meanwhile, journals their Z reports ``sending`` in one committed
     transaction, then lets them print. Phase 3: outcomes that came back together are journaled
     in one transaction (one UPDATE of their documents, one INSERT of all their totals:
@@ -120,11 +114,8 @@ class _FleetClose:
             workers = min(CRON_CONCURRENCY, len(jobs))
             line = _StartLine(workers)
             with ThreadPoolExecutor(max_workers=workers) as pool:
-                try:
-                    for device_id, (family, settings) in jobs.items():
-                        pool.submit(_device_close, family, settings, device_id, self.inbox, line)
-                finally:
-                    line.open()
+                for device_id, (family, settings) in jobs.items():
+                    pool.submit(_device_close, family, settings, device_id, self.inbox, line)
                 self._serve(len(jobs))
         self._notify_failures()
         return self.outcomes
