@@ -50,17 +50,44 @@ class _Ask:
         return self.order
 
 
+class _StartLine:
+    """Where a device thread that has its device's first answer waits until every thread has
+    begun its first call, before it asks for more: a silent device's timeout runs from that
+    first call, which the others' Z reports and this run's journal would otherwise delay (and
+    a thread starts in a moment while the others wait, in the time of many while they talk)."""
+
+    # a thread never waits forever for one that did not begin
+    PATIENCE = 10.0
+
+    def __init__(self, count):
+        self._all_began = threading.Event()
+        self._lock = threading.Lock()
+        self._to_begin = count
+
+    def begin(self):
+        """Count this thread as begun (it is about to call its device)."""
+        with self._lock:
+            self._to_begin -= 1
+            if self._to_begin <= 0:
+                self._all_began.set()
+
+    def wait_for_all(self):
+        self._all_began.wait(self.PATIENCE)
+
+
 class _FleetClose:
     """One scheduled close of many devices (see ``FiscalDevice._cron_close_shifts``).
 
     Phase 1, on the lock cursor: lock the rows of the devices that no one else holds (a device
     a cashier is using right now is skipped and fails as busy, as ``_driver()`` would after its
     lock timeout) and read their connection settings. Phase 2: one thread per device (at most
-    ``CRON_CONCURRENCY`` at once) connects, reads its shift state where it has one and asks
-    whether to close; this thread decides for every device that asked meanwhile, journals their
-    Z reports ``sending`` in one committed transaction, then lets them print. Phase 3: outcomes
-    that came back together are journaled in one transaction and the devices written on the
-    lock cursor, whose commit at the end releases the row locks.
+    ``CRON_CONCURRENCY`` at once) connects, reads its shift state where it has one and, once
+    every thread has begun (``_StartLine``), asks whether to close; this thread decides for every
+    device that asked meanwhile, journals their Z reports ``sending`` in one committed
+    transaction, then lets them print. Phase 3: outcomes that came back together are journaled
+    in one transaction (one UPDATE of their documents, one INSERT of all their totals:
+    ``_write_reports``) and the devices written on the lock cursor, whose commit at the end
+    releases the row locks; the failures' activities are left as the failures come.
     """
 
     def __init__(self, devices, device_ids, now):
@@ -68,6 +95,7 @@ class _FleetClose:
         self.device_ids = device_ids
         self.now = now
         self.outcomes = {}
+        self.unnotified = {}  # {device id: message} of failures without their activities yet
         self.inbox = queue.Queue()
 
     def run(self):
@@ -83,14 +111,20 @@ class _FleetClose:
             except UserError as error:
                 self._failed(device, error)
         if jobs:
-            with ThreadPoolExecutor(max_workers=min(CRON_CONCURRENCY, len(jobs))) as pool:
+            workers = min(CRON_CONCURRENCY, len(jobs))
+            line = _StartLine(workers)
+            with ThreadPoolExecutor(max_workers=workers) as pool:
                 for device_id, (family, settings) in jobs.items():
-                    pool.submit(_device_close, family, settings, device_id, self.inbox)
+                    pool.submit(_device_close, family, settings, device_id, self.inbox, line)
                 self._serve(len(jobs))
-        for device_id, (outcome, detail) in self.outcomes.items():
-            if outcome == "failed":
-                self.devices.browse(device_id)._notify_shift_close_failure(detail)
+        self._notify_failures()
         return self.outcomes
+
+    def _notify_failures(self):
+        """Leave the activities of the failures recorded since the last call: called as they
+        come, a silent device's lands while the next is still awaited, not after the last."""
+        failures, self.unnotified = self.unnotified, {}
+        self.devices._notify_shift_close_failures(failures)
 
     def _lock_rows(self):
         """Ids of the devices whose row lock this run took (``_driver()``'s lock, not waited
@@ -109,6 +143,7 @@ class _FleetClose:
             error = device._fiscal_user_error(error)
         _logger.warning("Scheduled shift close of %s failed: %s", device.id, error)
         self.outcomes[device.id] = ("failed", str(error))
+        self.unnotified[device.id] = str(error)
 
     def _serve(self, count):
         """Answer the device threads' questions and journal their outcomes until all ended."""
@@ -127,6 +162,7 @@ class _FleetClose:
             if ends:
                 self._finish(ends)
                 ended += len(ends)
+                self._notify_failures()
 
     def _answer(self, asks):
         """Decide which asking devices are due; journal their Z reports, then let them go."""
@@ -217,36 +253,36 @@ class _FleetClose:
         results = {}
         with self.devices._journal() as env:
             Document = env["fiscal.document"]
-            for device_id, (document_id, report) in reports.items():
-                document = Document.browse(document_id)
-                document._write_report(report)
-                results[device_id] = JournalResult.from_document(document)
+            # one UPDATE for the documents and one INSERT for their totals, however many
+            Document._write_reports(dict(reports.values()))
             for device_id, (document_id, error, idempotent) in failures.items():
                 document = Document.browse(document_id)
                 document.write(self.devices._journal_failure_values(error, idempotent))
                 results[device_id] = JournalResult.from_document(document)
-        for device_id in reports:
-            done = results[device_id]
+        now = fields.Datetime.now()
+        for device_id, (document_id, report) in reports.items():
+            # deferred ORM writes of the same fields: one UPDATE for all at the next flush
             self.devices.browse(device_id).sudo().write(
                 {
                     "shift_open": False,
                     "shift_opened_at": False,
-                    "last_z_report_at": fields.Datetime.now(),
-                    "last_z_report_number": done.report_number,
+                    "last_z_report_at": now,
+                    "last_z_report_number": report.number or 0,
                 }
             )
-            self.outcomes[device_id] = ("closed", done.document_id)
+            self.outcomes[device_id] = ("closed", document_id)
         for device_id, (_document_id, error, _idempotent) in failures.items():
             device = self.devices.browse(device_id)
             self._failed(device, device._fiscal_user_error(error, results[device_id]))
 
 
-def _device_close(family, settings, device_id, inbox):
-    """Phase 2 of one device, in its own thread and without a cursor: always ends by putting
-    ``("end", device_id, outcome)`` in ``inbox``."""
+def _device_close(family, settings, device_id, inbox, line):
+    """Phase 2 of one device, in its own thread and without a cursor, from the ``_StartLine``:
+    always ends by putting ``("end", device_id, outcome)`` in ``inbox``."""
     outcome = ("error", RuntimeError("the device thread ended without an outcome"))
     try:
-        outcome = _talk_to_device(family, settings, device_id, inbox)
+        line.begin()
+        outcome = _talk_to_device(family, settings, device_id, inbox, line)
     except Exception as error:  # an unexpected bug: reported as this device's failure
         _logger.exception("Scheduled shift close of fiscal device %s", device_id)
         outcome = ("error", error)
@@ -254,12 +290,13 @@ def _device_close(family, settings, device_id, inbox):
         inbox.put(("end", device_id, outcome))
 
 
-def _talk_to_device(family, settings, device_id, inbox):
+def _talk_to_device(family, settings, device_id, inbox, line):
     journaled = None
     try:
         with family.connect(**settings) as driver:
             # the N5 is not asked: its day is open from the first document after its last Z
             state = driver.shift_state() if driver.supports(Capability.OPEN_SHIFT) else None
+            line.wait_for_all()
             ask = _Ask()
             inbox.put(("ask", device_id, state, ask))
             order = ask.wait()

@@ -181,26 +181,41 @@ class FiscalDevice(models.Model):
             close_at = tz.localize(datetime.combine(day - timedelta(days=1), time(hours, minutes)))
         return close_at.astimezone(pytz.utc).replace(tzinfo=None)
 
-    def _notify_shift_close_failure(self, error):
-        """An activity for each fiscal manager, once per open failure."""
-        self.ensure_one()
-        summary = _("Shift not closed: %(device)s", device=self.display_name)
+    def _notify_shift_close_failures(self, errors):
+        """An activity for each fiscal manager on each device of ``errors`` ({device id: the
+        failure's message}), once per open failure: created together, as
+        ``activity_schedule`` creates them."""
+        if not errors:
+            return
         managers = self.env.ref("fiscal_device.group_fiscal_manager").users.filtered(
             lambda user: user.active and not user.share
         )
-        waiting = self.activity_ids.filtered(lambda a: a.summary == summary).user_id
-        for user in managers - waiting:
-            self.activity_schedule(
-                "mail.mail_activity_data_warning",
-                summary=summary,
-                note=_(
-                    "The scheduled shift close could not print the Z report of %(device)s:\n"
-                    "%(error)s",
-                    device=self.display_name,
-                    error=error,
-                ),
-                user_id=user.id,
+        activity_type = self.env.ref("mail.mail_activity_data_warning")
+        model_id = self.env["ir.model"]._get_id(self._name)
+        deadline = fields.Date.context_today(self)
+        values = []
+        for device in self.browse(list(errors)):
+            summary = _("Shift not closed: %(device)s", device=device.display_name)
+            waiting = device.activity_ids.filtered(lambda a, s=summary: a.summary == s).user_id
+            note = _(
+                "The scheduled shift close could not print the Z report of %(device)s:\n%(error)s",
+                device=device.display_name,
+                error=errors[device.id],
             )
+            values += [
+                {
+                    "activity_type_id": activity_type.id,
+                    "summary": summary,
+                    "automated": True,
+                    "note": note,
+                    "date_deadline": deadline,
+                    "res_model_id": model_id,
+                    "res_id": device.id,
+                    "user_id": user.id,
+                }
+                for user in managers - waiting
+            ]
+        self.env["mail.activity"].create(values)
 
     # ------------------------------------------------------------------
     # Status and operations that register no sale

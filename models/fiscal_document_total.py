@@ -1,8 +1,18 @@
+"""Report totals of the fiscal journal: the figures a device answers a report with, and the
+journal's own count of a fiscal day.
+
+Contract: ``fiscal.document._write_report(report)`` (one document) and ``_write_reports``
+(many at once: the scheduled close of a fleet) record a ``ReportResult`` on its ``sending``
+document, with its ``fiscal.document.total`` rows inserted in one statement; an X or Z report
+also gets the "journal" totals of its device's documents since the previous done Z report.
+"""
+
 import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from odoo import _, api, fields, models
+from odoo.tools import SQL
 
 from ..fiscal_device_lib.core import to_jsonable
 
@@ -82,11 +92,28 @@ class FiscalDocument(models.Model):
     summary = fields.Char(readonly=True, help="What the device answered, in one line.")
 
     def _write_report(self, report):
-        result = super()._write_report(report)
-        self._create_totals(report.totals, report.vat)
-        if self.kind in ("x_report", "z_report"):
-            self._create_journal_day_totals()
-        return result
+        self._write_reports({self.id: report})
+
+    def _write_reports(self, reports):
+        """``_write_report`` of many documents at once, ``reports`` {document id: ReportResult}:
+        the documents' writes are flushed together (one UPDATE), their totals and the journal's
+        day totals of the X and Z reports inserted in one statement. The scheduled close of a
+        fleet journals a hundred Z reports at a time, on a thread that the devices' threads
+        share the interpreter with: every statement saved there counts."""
+        documents = self.browse(list(reports))
+        for document in documents:
+            # the journal's own write (fiscal_document.py), deferred to one flush for all
+            super(FiscalDocument, document)._write_report(reports[document.id])
+        values = [
+            value
+            for document in documents
+            for value in document._total_values(
+                reports[document.id].totals, reports[document.id].vat
+            )
+        ]
+        days = documents.filtered(lambda document: document.kind in ("x_report", "z_report"))
+        values += days._journal_day_total_values()
+        self._insert_totals(values)
 
     def _write_service_result(self, result):
         self.write(
@@ -106,7 +133,12 @@ class FiscalDocument(models.Model):
         self._create_totals(result.totals, result.vat)
 
     def _create_totals(self, totals, vat):
-        values = [
+        self._insert_totals(self._total_values(totals, vat))
+
+    def _total_values(self, totals, vat):
+        """The ``fiscal.document.total`` values of this document's device figures."""
+        self.ensure_one()
+        return [
             {
                 "document_id": self.id,
                 "sequence": sequence,
@@ -119,50 +151,101 @@ class FiscalDocument(models.Model):
             for sequence, (name, value) in enumerate(figures.items())
             if isinstance(value, int | float | Decimal) and not isinstance(value, bool)
         ]
-        self.env["fiscal.document.total"].create(values)
 
-    def _create_journal_day_totals(self):
-        """Count and sum this device's documents since its previous Z report, as the journal
-        knows them: the N5 answers its reports with "OK" only."""
-        self.ensure_one()
-        Document = self.env["fiscal.document"]
-        previous_z = Document.search(
-            [
-                ("device_id", "=", self.device_id.id),
-                ("kind", "=", "z_report"),
-                ("state", "=", "done"),
-                ("id", "<", self.id),
-            ],
-            order="id desc",
-            limit=1,
+    def _journal_day_total_values(self):
+        """The "journal" totals of these reports: each one's device's documents since its
+        previous done Z report, counted and summed as the journal knows them (the N5 answers
+        its reports with "OK" only). One query for all the reports."""
+        if not self:
+            return []
+        # the base writes of this transaction are pending in the cache: the query must see them
+        self.flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT report.id, document.kind, count(*), sum(document.amount_total)
+                  FROM fiscal_document AS report
+                  LEFT JOIN LATERAL (
+                        SELECT id FROM fiscal_document
+                         WHERE device_id = report.device_id AND kind = 'z_report'
+                           AND state = 'done' AND id < report.id
+                         ORDER BY id DESC LIMIT 1
+                  ) AS previous_z ON TRUE
+                  JOIN fiscal_document AS document
+                    ON document.device_id = report.device_id AND document.kind IN %(kinds)s
+                   AND document.state = 'done'
+                   AND document.id > COALESCE(previous_z.id, 0) AND document.id < report.id
+                 WHERE report.id = ANY(%(ids)s)
+                 GROUP BY report.id, document.kind
+                """,
+                kinds=DAY_KINDS,
+                ids=self.ids,
+            )
         )
-        documents = Document.search(
-            [
-                ("device_id", "=", self.device_id.id),
-                ("kind", "in", DAY_KINDS),
-                ("state", "=", "done"),
-                ("id", ">", previous_z.id or 0),
-                ("id", "<", self.id),
-            ]
-        )
+        figures = {}
+        for report_id, kind, count, amount in self.env.cr.fetchall():
+            figures[report_id, kind] = (count, float(amount or 0))
+        names = []
+        for _kinds, label in DAY_TOTALS:
+            names.append(
+                (_("%(label)s: documents", label=label), _("%(label)s: total", label=label))
+            )
         values = []
-        for sequence, (kinds, label) in enumerate(DAY_TOTALS):
-            chosen = documents.filtered(lambda d, kinds=kinds: d.kind in kinds)
-            values += [
-                {
-                    "document_id": self.id,
-                    "sequence": 2 * sequence,
-                    "group": "journal",
-                    "name": _("%(label)s: documents", label=label),
-                    "value": len(chosen),
-                    "is_count": True,
-                },
-                {
-                    "document_id": self.id,
-                    "sequence": 2 * sequence + 1,
-                    "group": "journal",
-                    "name": _("%(label)s: total", label=label),
-                    "value": sum(chosen.mapped("amount_total")),
-                },
-            ]
-        self.env["fiscal.document.total"].create(values)
+        for report in self:
+            for sequence, ((kinds, _label), (count_name, total_name)) in enumerate(
+                zip(DAY_TOTALS, names, strict=True)
+            ):
+                chosen = [figures.get((report.id, kind), (0, 0.0)) for kind in kinds]
+                values += [
+                    {
+                        "document_id": report.id,
+                        "sequence": 2 * sequence,
+                        "group": "journal",
+                        "name": count_name,
+                        "value": sum(count for count, _amount in chosen),
+                        "is_count": True,
+                    },
+                    {
+                        "document_id": report.id,
+                        "sequence": 2 * sequence + 1,
+                        "group": "journal",
+                        "name": total_name,
+                        "value": sum(amount for _count, amount in chosen),
+                        "is_count": False,
+                    },
+                ]
+        return values
+
+    def _insert_totals(self, values):
+        """Insert ``fiscal.document.total`` rows of ``values`` (their every stored field) in one
+        statement, each value converted as the ORM's create converts it."""
+        if not values:
+            return
+        Total = self.env["fiscal.document.total"]
+        value_field = Total._fields["value"]
+        columns = {name: [] for name in ("document_id", "sequence", "group", "name", "is_count")}
+        figures = []
+        for row in values:
+            for name, column in columns.items():
+                column.append(row[name])
+            figures.append(value_field.convert_to_column(row["value"], Total))
+        now, uid = self.env.cr.now(), self.env.uid
+        # one array per column: the statement's size does not grow with a clause per row
+        self.env.cr.execute(
+            SQL(
+                """INSERT INTO fiscal_document_total (document_id, sequence, "group", name, value,
+                       is_count, create_uid, create_date, write_uid, write_date)
+                   SELECT document_id, sequence, "group", name, value, is_count,
+                          %(uid)s, %(now)s, %(uid)s, %(now)s
+                     FROM unnest(%(document_id)s::int[], %(sequence)s::int[],
+                                 %(group)s::varchar[], %(name)s::varchar[],
+                                 %(value)s::numeric[], %(is_count)s::bool[])
+                          AS total(document_id, sequence, "group", name, value, is_count)""",
+                uid=uid,
+                now=now,
+                value=figures,
+                **columns,
+            )
+        )
+        # the documents' cached totals (if any were read) miss the new rows
+        self.browse(list(set(columns["document_id"]))).invalidate_recordset(["total_ids"])

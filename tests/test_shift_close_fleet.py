@@ -93,6 +93,13 @@ class TestShiftCloseFleet(FiscalDeviceCommon):
             self.assertEqual(outcomes[device.id], ("closed", report.id))
             self.assertFalse(device.shift_open)
             self.assertEqual(device.last_z_report_number, report.report_number)
+            # written with the others in one batch: the device's figures and the journal's
+            self.assertIn(
+                "sale count", report.total_ids.filtered(lambda t: t.group == "total").mapped("name")
+            )
+            journal = report.total_ids.filtered(lambda t: t.group == "journal")
+            self.assertEqual(len(journal), 8)
+            self.assertEqual(journal.filtered(lambda t: t.name == "sales: documents").value, 0)
         for emulator in self.emulators:
             self.assertIsNone(emulator.memory.state["shift"], "the device's shift is closed")
         for device in self.mute:
