@@ -190,7 +190,7 @@ def searches(env) -> dict:
             [("state", "in", ("sending", "unknown"))], ["device_id"], ["__count"]
         ),
         "a source's pending document (each Fiscalize)": lambda: Document._pending_for(
-            device, source, Document._kind_group("sale")
+            source, Document._kind_group("sale")
         ),
         "cron: due-device search": lambda: Device.search([]),
         "cron: first document of a shift (N5)": lambda: device._first_document_of_shift(),
