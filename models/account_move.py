@@ -16,6 +16,18 @@ from .fiscal_source_mixin import FiscalLineValues
 
 MAIN_KINDS = {"out_invoice": ("sale", "invoice"), "out_refund": ("storno", "credit_note")}
 # What the receipt shows of a posted invoice and its lines: frozen once it is registered.
+# what a Fiscalize reads of the move itself: fetched alone, not with the move's 80 other columns
+FISCAL_READ_FIELDS = [
+    "move_type",
+    "state",
+    "name",
+    "ref",
+    "journal_id",
+    "company_id",
+    "currency_id",
+    "partner_id",
+    "payment_state",
+]
 FISCAL_MOVE_FIELDS = {"invoice_line_ids", "currency_id", "partner_id", "commercial_partner_id"}
 FISCAL_LINE_FIELDS = {
     "quantity",
@@ -61,6 +73,7 @@ class AccountMove(models.Model):
     # ------------------------------------------------------------------
 
     def action_fiscalize(self):
+        self.fetch(FISCAL_READ_FIELDS)
         results = []
         for move in self:
             if move.move_type != "out_invoice" or move.state != "posted":
@@ -104,6 +117,7 @@ class AccountMove(models.Model):
         return result
 
     def action_fiscal_storno(self):
+        self.fetch(FISCAL_READ_FIELDS)
         results = []
         for move in self:
             if move.move_type != "out_refund" or move.state != "posted":
@@ -268,7 +282,13 @@ class AccountMove(models.Model):
         their templates and taxes joined): the ORM read every column of each and computed
         the product's name, a third of a Fiscalize's time."""
         self.ensure_one()
-        for model in ("account.move.line", "product.product", "product.template"):
+        for model in (
+            "account.move.line",
+            "product.product",
+            "product.template",
+            "account.tax",
+            "res.company",
+        ):
             self.env[model].flush_model()
         self.env.cr.execute(
             SQL(
@@ -281,7 +301,22 @@ class AccountMove(models.Model):
                                FROM account_move_line_account_tax_rel rel
                                JOIN account_tax tax ON tax.id = rel.account_tax_id
                               WHERE rel.account_move_line_id = line.id
-                              ORDER BY tax.sequence, tax.id)
+                              ORDER BY tax.sequence, tax.id),
+                       -- each tax's percent when it is one added to the price, else NULL:
+                       -- account.tax's price_include, from its company when not overridden
+                       ARRAY(SELECT CASE WHEN tax.amount_type = 'percent'
+                                          AND NOT COALESCE(tax.include_base_amount, FALSE)
+                                          AND COALESCE(tax.price_include_override,
+                                                       tax_company.account_price_include)
+                                              IS DISTINCT FROM 'tax_included'
+                                         THEN tax.amount END
+                               FROM account_move_line_account_tax_rel rel
+                               JOIN account_tax tax ON tax.id = rel.account_tax_id
+                               JOIN res_company tax_company ON tax_company.id = tax.company_id
+                              WHERE rel.account_move_line_id = line.id
+                              ORDER BY tax.sequence, tax.id),
+                       (SELECT tax_calculation_rounding_method = 'round_per_line'
+                          FROM res_company WHERE id = %(company)s)
                   FROM account_move_line line
                   LEFT JOIN product_product product ON product.id = line.product_id
                   LEFT JOIN product_template template ON template.id = product.product_tmpl_id
@@ -290,17 +325,18 @@ class AccountMove(models.Model):
                 """,
                 lang=self.env.lang or "en_US",
                 move=self.id,
+                company=self.company_id.id,
             )
         )
         for row in self.env.cr.fetchall():
             (line_id, label, quantity, price_unit, total, discount, uom_id, categ_id) = row[:8]
-            barcode, default_code, is_service, product_name, tax_ids = row[8:]
+            barcode, default_code, is_service, product_name, tax_ids, percents, per_line = row[8:]
             yield FiscalLineValues(
                 name=self._fiscal_line_name(product_name, label),
                 quantity=quantity,
                 total=total,
                 discount=discount,
-                gross_total=lambda line=(line_id, price_unit, quantity, tuple(tax_ids)): (
+                gross_total=lambda line=(line_id, price_unit, quantity, percents, per_line): (
                     self._fiscal_line_gross_total(*line)
                 ),
                 tax_ids=tuple(tax_ids),
@@ -315,26 +351,17 @@ class AccountMove(models.Model):
         text = (product_name or label or "").strip()
         return text.splitlines()[0] if text else ""
 
-    def _fiscal_line_gross_total(self, line_id, price_unit, quantity, tax_ids):
-        """Tax-included total of invoice line ``line_id`` before its discount (see
-        ``_fiscal_gross_total``), from the values read with it."""
-        taxes = self.env["account.tax"].browse(tax_ids)
-        gross = self._fiscal_percent_gross(price_unit, quantity, taxes)
-        if gross is None:
-            gross = self._fiscal_gross_total(self.env["account.move.line"].browse(line_id))
-        return gross
+    def _fiscal_line_gross_total(self, line_id, price_unit, quantity, percents, per_line):
+        """Tax-included total of invoice line ``line_id`` before its discount, from the values
+        read with it: ``percents`` of its taxes (None for a tax that is not a percentage added
+        to the price), ``per_line`` when the company rounds per line."""
+        if None not in percents:
+            return self._fiscal_percent_gross(price_unit, quantity, percents, per_line)
+        return self._fiscal_gross_total(self.env["account.move.line"].browse(line_id))
 
     def _fiscal_gross_total(self, line):
-        """Tax-included total of ``line`` before its discount.
-
-        Percentage taxes added to the price (the usual sales taxes) are summed without
-        ``compute_all`` (``_fiscal_percent_gross``); any other tax goes through
-        ``compute_all``, whose per-line set-up (repartition lines, tags, partner) costs eight
-        queries.
-        """
-        gross = self._fiscal_percent_gross(line.price_unit, line.quantity, line.tax_ids)
-        if gross is not None:
-            return gross
+        """Tax-included total of ``line`` before its discount, by ``compute_all``: for the taxes
+        ``_fiscal_percent_gross`` does not sum (its per-line set-up costs eight queries)."""
         taxes = line.tax_ids.compute_all(
             line.price_unit,
             currency=line.currency_id,
@@ -345,21 +372,15 @@ class AccountMove(models.Model):
         )
         return taxes["total_included"]
 
-    def _fiscal_percent_gross(self, price_unit, quantity, taxes):
-        """``price_unit`` × ``quantity`` with ``taxes`` added as ``compute_all`` adds them
-        (rounded per line as the company says: the base, then each tax amount on it; the total
-        rounded once), when they are all percentages added to the price; else None."""
-        if not all(
-            tax.amount_type == "percent" and not tax.price_include and not tax.include_base_amount
-            for tax in taxes
-        ):
-            return None
+    def _fiscal_percent_gross(self, price_unit, quantity, percents, per_line):
+        """``price_unit`` × ``quantity`` with taxes of ``percents`` added as ``compute_all``
+        adds them: rounded per line when ``per_line`` (the base, then each tax amount on it),
+        the total rounded once."""
         currency = self.currency_id
         base = price_unit * quantity
-        per_line = self.company_id.tax_calculation_rounding_method == "round_per_line"
         if per_line:
             base = currency.round(base)
-        amounts = [base * tax.amount / 100 for tax in taxes]
+        amounts = [base * percent / 100 for percent in percents]
         if per_line:
             amounts = [currency.round(amount) for amount in amounts]
         total = base

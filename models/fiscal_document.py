@@ -181,6 +181,19 @@ class FiscalDocument(models.Model):
             parts.append(f"({source_name})")
         return " ".join(part for part in parts if part)
 
+    def _document_name_sql(self, short_id, number):
+        """``_document_name`` as an SQL expression of the row's kind, uuid and source name:
+        the journal's UPDATE of a result writes the name with the rest, in one statement."""
+        labels = dict(self._fields["kind"]._description_selection(self.env))
+        return SQL(
+            "concat_ws(' ', CASE WHEN %(labels)s::jsonb ? kind"
+            " THEN NULLIF(%(labels)s::jsonb ->> kind, '') ELSE NULLIF(kind, '') END,"
+            " COALESCE(%(reference)s, NULLIF(left(uuid, 8), '')),"
+            " '(' || NULLIF(source_name, '') || ')')",
+            labels=json.dumps(labels),
+            reference=short_id or (number and str(number)) or None,
+        )
+
     @api.depends("state", "error_code", "device_id.kind")
     def _compute_can_print_again(self):
         for document in self:

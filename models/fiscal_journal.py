@@ -39,17 +39,24 @@ class FiscalDevice(models.Model):
     _inherit = "fiscal.device"
 
     @contextmanager
-    def _journal(self):
+    def _journal(self, lock_timeout=True):
         """An environment on a new cursor, committed on exit.
 
         The fiscal journal must survive a rollback of the user's transaction, because the device
-        may have printed: this is why it is written (and committed) outside it.
+        may have printed: this is why it is written (and committed) outside it. With
+        ``lock_timeout=False`` the caller sends ``_journal_lock_timeout()`` itself, in front of
+        its first statement (one round trip less).
         """
         self.env.flush_all()
         with self.env.registry.cursor() as cr:
-            cr.execute(SQL("SET LOCAL lock_timeout = %s", f"{int(self._journal_lock_ms())}ms"))
+            if lock_timeout:
+                cr.execute(self._journal_lock_timeout())
             yield self.env(cr=cr, su=True)
         self._journal_invalidate()
+
+    def _journal_lock_timeout(self):
+        """How long a journal statement waits for a row lock before failing."""
+        return SQL("SET LOCAL lock_timeout = %s", f"{int(self._journal_lock_ms())}ms")
 
     def _journal_invalidate(self):
         """Forget in the caller's cache what a journal commit may have changed: the fiscal
@@ -194,13 +201,17 @@ class FiscalDevice(models.Model):
         """Journal ``payload`` as ``sending`` (committed); returns the document id. One INSERT:
         the values are the ORM's, the name computed as the ORM would (``_compute_name``); a sale
         that needs an N-18 unique sale number takes it there, committed with the document."""
-        with self._journal() as env:
+        with self._journal(lock_timeout=False) as env:
+            lock_timeout = SQL("%s;", self._journal_lock_timeout())
             if self._sale_number_missing(payload):
+                env.cr.execute(self._journal_lock_timeout())
+                lock_timeout = SQL()
                 payload.sale_number = self._sale_number_take(env.cr)
             values = self._journal_values(payload, source, parent)
             env.cr.execute(
                 SQL(
-                    "INSERT INTO fiscal_document (%s) VALUES %s RETURNING id",
+                    "%s INSERT INTO fiscal_document (%s) VALUES %s RETURNING id",
+                    lock_timeout,
                     SQL(", ").join(SQL.identifier(column) for column in values),
                     tuple(values.values()),
                 )
@@ -233,19 +244,23 @@ class FiscalDevice(models.Model):
 
     def _journal_result(self, document_id, result):
         """Journal the device's ``result`` of a sent document (committed); returns its
-        ``JournalResult``. One UPDATE and its name's: the ORM's write read the row, its device
-        and currency first, and recomputed what depends on them."""
-        with self._journal() as env:
+        ``JournalResult``. One UPDATE, its name included: the ORM's write read the row, its
+        device and currency first, and recomputed what depends on them."""
+        with self._journal(lock_timeout=False) as env:
             Document = env["fiscal.document"]
             values = Document._result_values(result, bool(self.is_emulator))
             values.update(write_uid=self.env.uid, write_date=values["answered_at"])
             env.cr.execute(
                 SQL(
-                    "UPDATE fiscal_document SET %s WHERE id = %s AND state != 'done'"
-                    " RETURNING kind, uuid, source_name",
+                    "%s; UPDATE fiscal_document SET %s, name = %s WHERE id = %s"
+                    " AND state != 'done' RETURNING kind, uuid, name",
+                    self._journal_lock_timeout(),
                     SQL(", ").join(
                         SQL("%s = %s", SQL.identifier(column), None if value is False else value)
                         for column, value in values.items()
+                    ),
+                    Document._document_name_sql(
+                        values["short_document_id"], values["document_number"]
                     ),
                     document_id,
                 )
@@ -256,17 +271,7 @@ class FiscalDevice(models.Model):
                 document = Document.browse(document_id)
                 document._write_result(result)
                 return JournalResult.from_document(document)
-            kind, uuid, source_name = row
-            name = Document._document_name(
-                kind,
-                values["short_document_id"],
-                values["document_number"],
-                uuid,
-                source_name,
-            )
-            env.cr.execute(
-                SQL("UPDATE fiscal_document SET name = %s WHERE id = %s", name, document_id)
-            )
+            kind, uuid, name = row
         return JournalResult(
             document_id=document_id,
             name=name,

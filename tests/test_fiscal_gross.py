@@ -40,7 +40,9 @@ class TestFiscalGrossTotal(AccountTestInvoicingCommon):
         )
 
     def _assert_as_compute_all(self, invoice):
-        for line in invoice.invoice_line_ids:
+        values = list(invoice._fiscal_line_values())
+        self.assertEqual(len(values), len(invoice.invoice_line_ids))
+        for line, line_values in zip(invoice.invoice_line_ids, values, strict=True):
             expected = line.tax_ids.compute_all(
                 line.price_unit,
                 currency=line.currency_id,
@@ -48,7 +50,7 @@ class TestFiscalGrossTotal(AccountTestInvoicingCommon):
                 product=line.product_id,
                 partner=line.partner_id,
             )["total_included"]
-            self.assertEqual(invoice._fiscal_gross_total(line), expected, line.price_unit)
+            self.assertEqual(line_values.gross_total(), expected, line.price_unit)
 
     def test_percentage_taxes_rounded_per_line_and_globally(self):
         other = self.tax_sale_a.copy({"amount": 18.0, "name": "18 %"})
@@ -60,3 +62,14 @@ class TestFiscalGrossTotal(AccountTestInvoicingCommon):
     def test_a_price_included_tax_goes_through_compute_all(self):
         included = self.tax_sale_a.copy({"price_include_override": "tax_included", "name": "inc"})
         self._assert_as_compute_all(self._invoice(included))
+
+    def test_prices_the_company_includes_taxes_in_go_through_compute_all(self):
+        # the company setting is locked once it has invoiced, as the test company has
+        self.env.cr.execute(
+            "UPDATE res_company SET account_price_include = 'tax_included' WHERE id = %s",
+            [self.env.company.id],
+        )
+        self.env.invalidate_all()
+        self._assert_as_compute_all(self._invoice(self.tax_sale_a))
+        excluded = self.tax_sale_a.copy({"price_include_override": "tax_excluded", "name": "ex"})
+        self._assert_as_compute_all(self._invoice(excluded))

@@ -2,6 +2,7 @@ import json
 
 from odoo.exceptions import UserError
 from odoo.tests import tagged
+from odoo.tools import SQL
 
 from ..fiscal_device_lib.core import FiscalDevice, Operator
 from ..models.fiscal_journal_result import JournalResult
@@ -75,6 +76,40 @@ class TestFiscalJournal(FiscalDeviceCommon):
         self.assertEqual(result.name, document.name)
         self.assertIn(document.short_document_id, document.name)
         self.assertIn(f"({invoice.name})", document.name)
+
+    def test_the_sql_name_of_a_result_is_the_python_one(self):
+        invoice = self._caspos_invoice()
+        invoice._fiscalize(invoice._fiscal_device())
+        document = self._documents(invoice)
+        Document = self.env["fiscal.document"]
+        cases = [
+            ("sale", "AbC12", 0, "(INV/1)"),
+            ("sale", "", 17, "(INV/1)"),
+            ("storno", False, 0, ""),
+            ("z_report", "", 0, None),
+        ]
+        for kind, short_id, number, source_name in cases:
+            with self.subTest(kind=kind, short_id=short_id, number=number):
+                self.env.cr.execute(
+                    SQL(
+                        "UPDATE fiscal_document SET kind = %s, source_name = %s WHERE id = %s",
+                        kind,
+                        source_name,
+                        document.id,
+                    )
+                )
+                self.env.cr.execute(
+                    SQL(
+                        "UPDATE fiscal_document SET name = %s WHERE id = %s RETURNING name",
+                        Document._document_name_sql(short_id, number),
+                        document.id,
+                    )
+                )
+                stored = self.env.cr.fetchone()[0]
+                expected = Document._document_name(
+                    kind, short_id, number, document.uuid, source_name
+                )
+                self.assertEqual(stored, expected)
 
     def test_the_journal_keeps_one_line_per_receipt_line(self):
         invoice = self._caspos_invoice()
